@@ -1,0 +1,86 @@
+package io.eggcluster.jetty.internal;
+
+import java.util.List;
+
+import io.eggcluster.jetty.api.EggProcess;
+import io.eggcluster.jetty.api.Role;
+import io.eggcluster.jetty.internal.child.Agent;
+import io.eggcluster.jetty.internal.child.Worker;
+import io.eggcluster.jetty.internal.master.Master;
+import org.eclipse.jetty.server.NetworkConnector;
+import org.eclipse.jetty.server.Server;
+
+/**
+ * Entry point from {@code etc/egg-cluster.xml}: turns the server {@code start.jar} built into the process its
+ * {@code jetty.egg.role} says (master unless told otherwise on the command line by the master).
+ *
+ * <ul>
+ *   <li>master: keeps no connector and deploys nothing; adds the {@link Master} that runs the cluster;</li>
+ *   <li>agent: keeps no connector and deploys nothing; adds the {@link Agent};</li>
+ *   <li>worker: keeps everything, opens its connectors only once its webapps are up; adds the {@link Worker}.</li>
+ * </ul>
+ */
+public final class EggCluster
+{
+    private static final String DEPLOYMENT_SCANNER = "org.eclipse.jetty.deploy.DeploymentScanner";
+
+    private EggCluster()
+    {
+    }
+
+    /**
+     * @param server the server being configured
+     * @param config the {@code jetty.egg.*} properties
+     * @throws IllegalArgumentException naming each bad property, or the missing or unusable HTTP connector
+     */
+    public static void install(Server server, EggConfig config)
+    {
+        config.validate();
+        Role role = config.role();
+        int workerId = role == Role.WORKER ? config.workerId() : 0;
+        System.setProperty(EggProcess.ROLE_PROPERTY, role.id());
+        System.setProperty(EggProcess.WORKER_ID_PROPERTY, String.valueOf(workerId));
+        switch (role)
+        {
+            case MASTER ->
+            {
+                NetworkConnector http = sharedConnector(server);
+                String host = http.getHost() == null || http.getHost().isEmpty() ? "localhost" : http.getHost();
+                String url = "http://" + host + ":" + http.getPort() + "/";
+                server.setConnectors(null);
+                removeDeployment(server);
+                server.addBean(new Master(server, config, url, http.getPort()));
+            }
+            case AGENT ->
+            {
+                server.setConnectors(null);
+                removeDeployment(server);
+                server.addBean(new Agent(server));
+            }
+            case WORKER -> server.addBean(new Worker(server, workerId));
+        }
+    }
+
+    private static NetworkConnector sharedConnector(Server server)
+    {
+        List<NetworkConnector> network = java.util.Arrays.stream(server.getConnectors())
+            .filter(NetworkConnector.class::isInstance).map(NetworkConnector.class::cast).toList();
+        if (network.isEmpty())
+            throw new IllegalArgumentException("egg-cluster: the workers need an HTTP connector: enable the 'http' " +
+                "module in this jetty base (java -jar $JETTY_HOME/start.jar --add-modules=http) and set jetty.http.port");
+        NetworkConnector http = network.get(0);
+        if (http.getPort() <= 0)
+            throw new IllegalArgumentException("egg-cluster: jetty.http.port=" + http.getPort() + " cannot be shared: " +
+                "every worker binds the same port, so set jetty.http.port to a fixed port number");
+        return http;
+    }
+
+    private static void removeDeployment(Server server)
+    {
+        for (Object bean : server.getBeans())
+        {
+            if (bean.getClass().getName().equals(DEPLOYMENT_SCANNER))
+                server.removeBean(bean);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.eggcluster.jetty.internal.child;
+
+import java.io.BufferedReader;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+
+import io.eggcluster.jetty.api.EggProcess;
+import io.eggcluster.jetty.api.Role;
+import io.eggcluster.jetty.internal.Control;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.eclipse.jetty.util.component.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the agent and the workers share: they report to the master on their standard output once their server
+ * has started (or failed), take the master's commands on their standard input, and exit when that stream ends,
+ * which is when the master is gone, however it went.
+ */
+abstract class Child extends ContainerLifeCycle
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Child.class);
+    /** How long a child whose master vanished may take to stop before it halts. */
+    private static final long ORPHAN_HALT_MS = 3000;
+
+    /** The real standard output, even when the console-capture module has replaced System.out. */
+    private static final PrintStream REPORTS = new PrintStream(new FileOutputStream(FileDescriptor.out), true,
+        StandardCharsets.UTF_8);
+
+    private final EggProcess process;
+    private final CountDownLatch eggReady = new CountDownLatch(1);
+
+    Child(Server server, Role role, int workerId)
+    {
+        this.process = new EggProcess(role, workerId, ProcessHandle.current().pid());
+        server.addEventListener(new LifeCycle.Listener()
+        {
+            @Override
+            public void lifeCycleStarted(LifeCycle event)
+            {
+                LOG.info("{} started: reporting ready to the master", process);
+                report(Control.ready());
+            }
+
+            @Override
+            public void lifeCycleFailure(LifeCycle event, Throwable cause)
+            {
+                report(Control.failed(describe(cause)));
+            }
+        });
+        Thread watcher = new Thread(this::watchMaster, "egg-master-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
+    EggProcess process()
+    {
+        return process;
+    }
+
+    /**
+     * @return true once the master has announced egg-ready to this process
+     */
+    boolean isEggReady()
+    {
+        return eggReady.getCount() == 0;
+    }
+
+    static void report(String line)
+    {
+        synchronized (REPORTS)
+        {
+            REPORTS.println(line);
+        }
+    }
+
+    static String describe(Throwable cause)
+    {
+        StringBuilder text = new StringBuilder(String.valueOf(cause));
+        for (Throwable c = cause.getCause(); c != null && c != c.getCause(); c = c.getCause())
+            text.append(", caused by ").append(c);
+        return text.toString();
+    }
+
+    private void watchMaster()
+    {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(new FileInputStream(FileDescriptor.in),
+            StandardCharsets.UTF_8)))
+        {
+            for (String line = in.readLine(); line != null; line = in.readLine())
+            {
+                if (line.equals(Control.EGG_READY))
+                {
+                    LOG.info("{} egg-ready", process);
+                    eggReady.countDown();
+                }
+                else
+                {
+                    LOG.warn("{} ignores an unknown command from the master: {}", process, line);
+                }
+            }
+        }
+        catch (IOException e)
+        {
+            LOG.warn("{} lost its master's pipe: {}", process, e.toString());
+        }
+        orphaned();
+    }
+
+    /** The master is gone (its end of our standard input closed): stop, and halt if stopping takes too long. */
+    private void orphaned()
+    {
+        LOG.warn("{} lost its master (standard input closed): exiting", process);
+        Thread halt = new Thread(() ->
+        {
+            try
+            {
+                Thread.sleep(ORPHAN_HALT_MS);
+            }
+            catch (InterruptedException ignored)
+            {
+                // halt now
+            }
+            Runtime.getRuntime().halt(3);
+        }, "egg-orphan-halt");
+        halt.setDaemon(true);
+        halt.start();
+        System.exit(3);
+    }
+}

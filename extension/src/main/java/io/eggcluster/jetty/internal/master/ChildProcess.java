@@ -1,0 +1,225 @@
+package io.eggcluster.jetty.internal.master;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.eggcluster.jetty.api.Role;
+import io.eggcluster.jetty.internal.Control;
+
+/**
+ * One child JVM seen from the master: started with its standard input as a pipe from the master (so it dies with
+ * the master), both output streams drained line by line and printed with a {@code [role#id:pid]} prefix, its reports
+ * ({@link Control}) handed to the master, its exit as an event once its output is drained.
+ */
+final class ChildProcess
+{
+    private static final int TAIL_LINES = 40;
+
+    /** What the master hears from a child. Called on the child's own pump threads. */
+    interface Events
+    {
+        void onReport(ChildProcess child, String report);
+
+        void onExit(ChildProcess child, int exitCode);
+    }
+
+    private final Role role;
+    private final int id;
+    private final Process process;
+    private final String name;
+    private final long startNanos = System.nanoTime();
+    private final Deque<String> tail = new ArrayDeque<>();
+    private final OutputStream stdin;
+
+    private ChildProcess(Role role, int id, Process process)
+    {
+        this.role = role;
+        this.id = id;
+        this.process = process;
+        this.name = role.id() + "#" + id + ":" + process.pid();
+        this.stdin = process.getOutputStream();
+    }
+
+    static ChildProcess start(Role role, int id, List<String> command, Events events) throws IOException
+    {
+        ProcessBuilder builder = new ProcessBuilder(command)
+            .redirectInput(ProcessBuilder.Redirect.PIPE)
+            .redirectOutput(ProcessBuilder.Redirect.PIPE)
+            .redirectError(ProcessBuilder.Redirect.PIPE);
+        ChildProcess child = new ChildProcess(role, id, builder.start());
+        CompletableFuture<Void> out = child.pump(child.process.getInputStream(), System.out, events, true);
+        CompletableFuture<Void> err = child.pump(child.process.getErrorStream(), System.err, events, false);
+        child.process.onExit().thenCompose(p -> CompletableFuture.allOf(out, err)
+                .completeOnTimeout(null, 2, TimeUnit.SECONDS))
+            .whenComplete((v, x) -> events.onExit(child, child.process.exitValue()));
+        return child;
+    }
+
+    private CompletableFuture<Void> pump(InputStream in, PrintStream to, Events events, boolean reports)
+    {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread thread = new Thread(() ->
+        {
+            String prefix = "[" + name + "] ";
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)))
+            {
+                for (String line = reader.readLine(); line != null; line = reader.readLine())
+                {
+                    String report = reports ? Control.report(line) : null;
+                    if (report != null)
+                    {
+                        events.onReport(this, report);
+                        continue;
+                    }
+                    remember(line);
+                    to.println(prefix + line);
+                }
+            }
+            catch (IOException ignored)
+            {
+                // the child is gone; its exit is reported by onExit
+            }
+            finally
+            {
+                done.complete(null);
+            }
+        }, "egg-" + (reports ? "out" : "err") + "-" + name);
+        thread.setDaemon(true);
+        thread.start();
+        return done;
+    }
+
+    private synchronized void remember(String line)
+    {
+        if (tail.size() == TAIL_LINES)
+            tail.removeFirst();
+        tail.addLast(line);
+    }
+
+    /**
+     * @return the last lines the child printed, oldest first
+     */
+    synchronized List<String> tail()
+    {
+        return new ArrayList<>(tail);
+    }
+
+    /**
+     * Writes one command line to the child's standard input; a child that is gone is ignored (its exit is reported).
+     */
+    void send(String command)
+    {
+        try
+        {
+            synchronized (stdin)
+            {
+                stdin.write((command + "\n").getBytes(StandardCharsets.UTF_8));
+                stdin.flush();
+            }
+        }
+        catch (IOException ignored)
+        {
+            // the child is gone; its exit is reported by onExit
+        }
+    }
+
+    /**
+     * SIGTERM: the child's Jetty stops gracefully. Sent through the {@link ProcessHandle}: {@link Process#destroy()}
+     * would also close our ends of the child's pipes, losing its last output and telling it that the master is gone.
+     */
+    void terminate()
+    {
+        process.toHandle().destroy();
+    }
+
+    /** SIGKILL, keeping the pipes open for the last output. */
+    void kill()
+    {
+        process.toHandle().destroyForcibly();
+    }
+
+    int exitCode()
+    {
+        return process.exitValue();
+    }
+
+    boolean isAlive()
+    {
+        return process.isAlive();
+    }
+
+    boolean waitFor(long ms) throws InterruptedException
+    {
+        return process.waitFor(ms, TimeUnit.MILLISECONDS);
+    }
+
+    Role role()
+    {
+        return role;
+    }
+
+    int id()
+    {
+        return id;
+    }
+
+    long pid()
+    {
+        return process.pid();
+    }
+
+    long ageMs()
+    {
+        return (System.nanoTime() - startNanos) / 1_000_000L;
+    }
+
+    /**
+     * @return {@code role#id:pid}
+     */
+    @Override
+    public String toString()
+    {
+        return name;
+    }
+
+    /**
+     * @param exitCode an exit code as Java reports it (128 + n for a process ended by signal n)
+     * @return {@code exit code 137 (SIGKILL)} or {@code exit code 1}
+     */
+    static String describeExit(int exitCode)
+    {
+        if (exitCode > 128 && exitCode < 128 + 32)
+            return "exit code " + exitCode + " (" + signalName(exitCode - 128) + ")";
+        return "exit code " + exitCode;
+    }
+
+    private static String signalName(int signal)
+    {
+        return switch (signal)
+        {
+            case 1 -> "SIGHUP";
+            case 2 -> "SIGINT";
+            case 3 -> "SIGQUIT";
+            case 4 -> "SIGILL";
+            case 6 -> "SIGABRT";
+            case 7 -> "SIGBUS";
+            case 8 -> "SIGFPE";
+            case 9 -> "SIGKILL";
+            case 11 -> "SIGSEGV";
+            case 13 -> "SIGPIPE";
+            case 15 -> "SIGTERM";
+            default -> "signal " + signal;
+        };
+    }
+}

@@ -1,0 +1,399 @@
+package io.eggcluster.jetty.internal.master;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+
+import io.eggcluster.jetty.api.Role;
+import io.eggcluster.jetty.internal.Control;
+import io.eggcluster.jetty.internal.EggConfig;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The master (Egg's {@code master.js}): forks the agent, waits for it, forks the workers, waits for all of them,
+ * announces egg-ready; then replaces dead children within the restart limit; on stop, stops the workers, then the
+ * agent.
+ *
+ * <p>Everything that changes the cluster happens on one thread, {@code egg-master}, which takes events (a child's
+ * report, a child's exit, a deadline, a stop) from a queue: no locks, and the order of events is the order of
+ * decisions. Before egg-ready any failure (a child that dies, reports a failed start or misses its start timeout)
+ * stops everything and exits the JVM with status 1; Egg does the same.</p>
+ */
+public class Master extends ContainerLifeCycle
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Master.class);
+
+    private enum Phase
+    {
+        STARTING_AGENT, STARTING_WORKERS, READY, STOPPING
+    }
+
+    /** A place for a child: the agent, or worker N. A replacement takes its predecessor's slot. */
+    private static final class Slot
+    {
+        final Role role;
+        final int id;
+        ChildProcess child;
+        boolean ready;
+        long deadlineNanos = Long.MAX_VALUE;
+        String failure;
+
+        Slot(Role role, int id)
+        {
+            this.role = role;
+            this.id = id;
+        }
+    }
+
+    private final Server server;
+    private final EggConfig config;
+    private final ChildCommand command;
+    private final Map<String, String> childProperties;
+    private final String url;
+    private final BlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
+    private final AtomicBoolean signalled = new AtomicBoolean();
+    private final Slot agent = new Slot(Role.AGENT, 0);
+    private final List<Slot> workers = new ArrayList<>();
+    private RestartLimiter restarts;
+    private Thread loop;
+    private Phase phase;
+    private long startNanos;
+    private volatile int exitStatus;
+    private boolean done;
+
+    /**
+     * @param server the master's Jetty server (stopped on SIGTERM/SIGINT)
+     * @param config the validated {@code jetty.egg.*} properties
+     * @param url the URL the workers serve, for the egg-ready line
+     * @param port the port the workers share
+     */
+    public Master(Server server, EggConfig config, String url, int port)
+    {
+        this.server = server;
+        this.config = config;
+        this.url = url;
+        this.command = ChildCommand.ofCurrentJvm(config.jvmArgs());
+        this.childProperties = new LinkedHashMap<>();
+        childProperties.put("jetty.home", config.jettyHome());
+        childProperties.put("jetty.base", config.jettyBase());
+        childProperties.put("jetty.http.port", String.valueOf(port));
+        childProperties.put("jetty.server.stopTimeout", String.valueOf(config.stopTimeoutMs()));
+    }
+
+    @Override
+    protected void doStart() throws Exception
+    {
+        startNanos = System.nanoTime();
+        restarts = new RestartLimiter(config.restartLimit(), config.restartWindowMs());
+        for (int id = 1; id <= config.workers(); id++)
+            workers.add(new Slot(Role.WORKER, id));
+        handleSignal("TERM");
+        handleSignal("INT");
+        LOG.info("egg-cluster master pid {} starting: 1 agent, {} workers", ProcessHandle.current().pid(), workers.size());
+        loop = new Thread(this::run, "egg-master");
+        loop.start();
+        super.doStart();
+    }
+
+    @Override
+    protected void doStop() throws Exception
+    {
+        Thread thread = loop;
+        if (thread != null && thread.isAlive() && Thread.currentThread() != thread)
+        {
+            events.add(this::stopAll);
+            thread.join(2 * config.stopTimeoutMs() + 10_000);
+        }
+        super.doStop();
+    }
+
+    /**
+     * SIGTERM and SIGINT stop the server (and so the cluster) and exit 0, not the JVM's 143/130.
+     */
+    private void handleSignal(String name)
+    {
+        sun.misc.Signal.handle(new sun.misc.Signal(name), signal ->
+        {
+            if (!signalled.compareAndSet(false, true))
+                return;
+            Thread stopper = new Thread(() ->
+            {
+                LOG.info("SIG{} received: stopping the cluster", name);
+                try
+                {
+                    server.stop();
+                }
+                catch (Throwable x)
+                {
+                    LOG.warn("stopping the master failed", x);
+                    exitStatus = Math.max(exitStatus, 1);
+                }
+                System.exit(exitStatus);
+            }, "egg-master-stop");
+            stopper.start();
+        });
+    }
+
+    private void run()
+    {
+        spawn(agent);
+        phase = Phase.STARTING_AGENT;
+        while (!done)
+        {
+            try
+            {
+                long wait = nextDeadline() - System.nanoTime();
+                Runnable event = events.poll(Math.max(0, wait), TimeUnit.NANOSECONDS);
+                if (event != null)
+                    event.run();
+                checkDeadlines();
+            }
+            catch (InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+                stopAll();
+            }
+            catch (Throwable x)
+            {
+                fatal("egg-cluster master failed: " + x);
+            }
+        }
+    }
+
+    private List<Slot> slots()
+    {
+        List<Slot> all = new ArrayList<>(workers);
+        all.add(agent);
+        return all;
+    }
+
+    private long nextDeadline()
+    {
+        long next = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        for (Slot slot : slots())
+        {
+            if (slot.child != null && !slot.ready && slot.failure == null && slot.deadlineNanos - next < 0)
+                next = slot.deadlineNanos;
+        }
+        return next;
+    }
+
+    private void checkDeadlines()
+    {
+        if (phase == Phase.STOPPING)
+            return;
+        long now = System.nanoTime();
+        for (Slot slot : slots())
+        {
+            if (slot.child != null && !slot.ready && slot.failure == null && now - slot.deadlineNanos >= 0)
+            {
+                boolean isAgent = slot.role == Role.AGENT;
+                fail(slot, "not ready within " + (isAgent ? config.agentStartTimeoutMs() : config.workerStartTimeoutMs()) +
+                    " ms (" + (isAgent ? "jetty.egg.agentStartTimeout" : "jetty.egg.workerStartTimeout") + ")");
+            }
+        }
+    }
+
+    private void spawn(Slot slot)
+    {
+        Map<String, String> properties = new LinkedHashMap<>(childProperties);
+        if (slot.role == Role.WORKER)
+            properties.put("jetty.http.reusePort", "true");
+        try
+        {
+            ChildProcess child = ChildProcess.start(slot.role, slot.id, command.command(slot.role, slot.id, properties),
+                new ChildProcess.Events()
+                {
+                    @Override
+                    public void onReport(ChildProcess child, String report)
+                    {
+                        events.add(() -> report(child, report));
+                    }
+
+                    @Override
+                    public void onExit(ChildProcess child, int exitCode)
+                    {
+                        events.add(() -> exited(child, exitCode));
+                    }
+                });
+            slot.child = child;
+            slot.ready = false;
+            slot.failure = null;
+            long timeout = slot.role == Role.AGENT ? config.agentStartTimeoutMs() : config.workerStartTimeoutMs();
+            slot.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
+            LOG.info("{} forked", child);
+        }
+        catch (IOException e)
+        {
+            fatal("cannot fork " + slot.role.id() + "#" + slot.id + ": " + e);
+        }
+    }
+
+    private Slot slotOf(ChildProcess child)
+    {
+        for (Slot slot : slots())
+        {
+            if (slot.child == child)
+                return slot;
+        }
+        return null;
+    }
+
+    private void report(ChildProcess child, String report)
+    {
+        Slot slot = slotOf(child);
+        if (slot == null || phase == Phase.STOPPING)
+            return;
+        if (report.equals(Control.READY))
+            ready(slot);
+        else if (report.startsWith(Control.FAILED))
+            fail(slot, "failed to start: " + report.substring(Control.FAILED.length()).trim());
+        else
+            LOG.warn("{} sent an unknown report, ignored: {}", child, report);
+    }
+
+    /**
+     * A child that failed is killed; its exit then decides: before egg-ready the cluster fails, after it the slot
+     * is refilled.
+     */
+    private void fail(Slot slot, String why)
+    {
+        slot.failure = why;
+        LOG.warn("{} {}: killing it", slot.child, why);
+        slot.child.kill();
+    }
+
+    private void ready(Slot slot)
+    {
+        slot.ready = true;
+        LOG.info("{} ready in {} ms", slot.child, slot.child.ageMs());
+        switch (phase)
+        {
+            case STARTING_AGENT ->
+            {
+                phase = Phase.STARTING_WORKERS;
+                workers.forEach(this::spawn);
+            }
+            case STARTING_WORKERS ->
+            {
+                if (workers.stream().allMatch(w -> w.ready))
+                    eggReady();
+            }
+            case READY -> slot.child.send(Control.EGG_READY);
+            default ->
+            {
+            }
+        }
+    }
+
+    private void eggReady()
+    {
+        phase = Phase.READY;
+        slots().forEach(slot -> slot.child.send(Control.EGG_READY));
+        LOG.info("egg-ready in {} ms: agent {}, workers [{}], serving {}",
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), agent.child,
+            workers.stream().map(w -> w.child.toString()).collect(Collectors.joining(", ")), url);
+    }
+
+    private void exited(ChildProcess child, int exitCode)
+    {
+        Slot slot = slotOf(child);
+        if (slot == null || phase == Phase.STOPPING)
+            return;
+        String why = slot.failure != null ? slot.failure : "exited with " + ChildProcess.describeExit(exitCode);
+        if (phase != Phase.READY)
+        {
+            fatal(child + " " + why + " before egg-ready" + lastOutput(child));
+            return;
+        }
+        slot.child = null;
+        slot.ready = false;
+        LOG.warn("{} died after egg-ready: {}{}", child, why, lastOutput(child));
+        if (!restarts.tryRestart(System.nanoTime()))
+        {
+            fatal("restart limit reached: more than " + restarts.limit() + " restarts within " + restarts.windowMs() +
+                " ms (jetty.egg.restartLimit, jetty.egg.restartWindow); last: " + child + " " + why);
+            return;
+        }
+        LOG.info("restarting {}#{}", slot.role.id(), slot.id);
+        spawn(slot);
+    }
+
+    private static String lastOutput(ChildProcess child)
+    {
+        List<String> tail = child.tail();
+        if (tail.isEmpty())
+            return "; it printed nothing";
+        return "; last output of " + child + ":\n    " + String.join("\n    ", tail);
+    }
+
+    /**
+     * Stops everything and exits the JVM with status 1, from another thread (System.exit runs Jetty's shutdown hook,
+     * which stops this component and would wait for this thread).
+     */
+    private void fatal(String why)
+    {
+        LOG.error("egg-cluster failed: {}", why);
+        exitStatus = 1;
+        stopAll();
+        LOG.error("egg-cluster master exits with status 1");
+        new Thread(() -> System.exit(1), "egg-master-exit").start();
+    }
+
+    /** Workers first, gracefully within the stop timeout, then the agent; a child still alive then is killed. */
+    private void stopAll()
+    {
+        if (phase == Phase.STOPPING)
+            return;
+        phase = Phase.STOPPING;
+        done = true;
+        stop(workers);
+        stop(List.of(agent));
+    }
+
+    private void stop(List<Slot> slots)
+    {
+        List<ChildProcess> alive = new ArrayList<>();
+        for (Slot slot : slots)
+        {
+            if (slot.child != null && slot.child.isAlive())
+            {
+                alive.add(slot.child);
+                slot.child.terminate();
+            }
+        }
+        if (alive.isEmpty())
+            return;
+        LOG.info("stopping {}", alive);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.stopTimeoutMs() + 1000);
+        for (ChildProcess child : alive)
+        {
+            try
+            {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (!child.waitFor(Math.max(1, left)))
+                {
+                    LOG.warn("{} did not stop within {} ms (jetty.egg.stopTimeout): killing it", child, config.stopTimeoutMs());
+                    child.kill();
+                    child.waitFor(5000);
+                }
+                LOG.info("{} stopped: {}", child, ChildProcess.describeExit(child.exitCode()));
+            }
+            catch (InterruptedException e)
+            {
+                child.kill();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
