@@ -9,6 +9,8 @@ import io.eggcluster.jetty.internal.child.Worker;
 import io.eggcluster.jetty.internal.master.Master;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.Server;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Entry point from {@code etc/egg-cluster.xml}: turns the server {@code start.jar} built into the process its
@@ -22,6 +24,7 @@ import org.eclipse.jetty.server.Server;
  */
 public final class EggCluster
 {
+    private static final Logger LOG = LoggerFactory.getLogger(EggCluster.class);
     private static final String DEPLOYMENT_SCANNER = "org.eclipse.jetty.deploy.DeploymentScanner";
 
     private EggCluster()
@@ -34,6 +37,20 @@ public final class EggCluster
      * @throws IllegalArgumentException naming each bad property, or the missing or unusable HTTP connector
      */
     public static void install(Server server, EggConfig config)
+    {
+        try
+        {
+            configure(server, config);
+        }
+        catch (IllegalArgumentException | IllegalStateException e)
+        {
+            // one clean line first: Jetty prints the exception again with its whole stack
+            LOG.error("{}", e.getMessage());
+            throw e;
+        }
+    }
+
+    private static void configure(Server server, EggConfig config)
     {
         config.validate();
         Role role = config.role();

@@ -24,7 +24,7 @@ import io.eggcluster.jetty.internal.Control;
  */
 final class ChildProcess
 {
-    private static final int TAIL_LINES = 40;
+    private static final int TAIL_LINES = 20;
 
     /** What the master hears from a child. Called on the child's own pump threads. */
     interface Events

@@ -313,12 +313,14 @@ public class Master extends ContainerLifeCycle
         String why = slot.failure != null ? slot.failure : "exited with " + ChildProcess.describeExit(exitCode);
         if (phase != Phase.READY)
         {
-            fatal(child + " " + why + " before egg-ready" + lastOutput(child));
+            logLastOutput(child);
+            fatal(child + " died before egg-ready: " + why);
             return;
         }
         slot.child = null;
         slot.ready = false;
-        LOG.warn("{} died after egg-ready: {}{}", child, why, lastOutput(child));
+        LOG.warn("{} died after egg-ready: {}", child, why);
+        logLastOutput(child);
         if (!restarts.tryRestart(System.nanoTime()))
         {
             fatal("restart limit reached: more than " + restarts.limit() + " restarts within " + restarts.windowMs() +
@@ -329,12 +331,12 @@ public class Master extends ContainerLifeCycle
         spawn(slot);
     }
 
-    private static String lastOutput(ChildProcess child)
+    /** One log line per output line: the logger folds line breaks inside one message. */
+    private static void logLastOutput(ChildProcess child)
     {
         List<String> tail = child.tail();
-        if (tail.isEmpty())
-            return "; it printed nothing";
-        return "; last output of " + child + ":\n    " + String.join("\n    ", tail);
+        LOG.warn("last {} lines of output of {}{}", tail.size(), child, tail.isEmpty() ? " (none)" : ":");
+        tail.forEach(line -> LOG.warn("[{}] {}", child, line));
     }
 
     /**

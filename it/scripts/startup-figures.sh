@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Start-up time and memory of the built distribution: starts the cluster RUNS times (default 5) with WORKERS
+# workers (default 2) from a fresh copy of jetty-module/target/jetty-base on a free port, and prints
+#   - launch -> the master's egg-ready line (as seen by this script, and as the master reports it),
+#   - launch -> every worker answering GET /pid,
+#   - RSS of the master, the agent and each worker, 3 s after egg-ready (idle),
+# as median, min and max. Each run is stopped with SIGTERM and checked to leave no process behind.
+# Needs: a built distribution (mvn -B package -DskipTests), bash, curl, awk. Raw output: it/target/startup-figures/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RUNS=${RUNS:-5}
+WORKERS=${WORKERS:-2}
+HOME_DIR=$PWD/jetty-module/target/jetty-home
+BASE_DIR=$PWD/jetty-module/target/jetty-base
+OUT=$PWD/it/target/startup-figures
+[ -f "$HOME_DIR/start.jar" ] || { echo "no distribution in jetty-module/target: run 'mvn -B package -DskipTests' first" >&2; exit 2; }
+rm -rf "$OUT" && mkdir -p "$OUT"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
+  || echo $((20000 + RANDOM % 20000)); }
+now_ms() { date +%s%3N; }
+rss_mb() { awk '/^VmRSS/ {printf "%.0f\n", $2/1024}' "/proc/$1/status" 2>/dev/null || echo NA; }
+stats() { sort -n | awk '{v[NR]=$1} END {if (NR==0) {print "n/a"; exit} m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "median %s  min %s  max %s  (n=%d)\n", m, v[1], v[NR], NR}'; }
+
+for run in $(seq 1 "$RUNS"); do
+  base="$OUT/base-$run"; cp -r "$BASE_DIR" "$base"
+  port=$(free_port); log="$OUT/run-$run.log"
+  start=$(now_ms)
+  (cd "$base" && exec java -jar "$HOME_DIR/start.jar" jetty.http.host=127.0.0.1 jetty.http.port="$port" jetty.egg.workers="$WORKERS" >"$log" 2>&1) &
+  master=$!
+  trap 'kill -9 $master 2>/dev/null || true' EXIT
+  until grep -q '^[^[].*egg-ready in' "$log"; do
+    kill -0 $master 2>/dev/null || { echo "run $run: master exited before egg-ready, see $log" >&2; exit 1; }
+    sleep 0.02
+  done
+  ready=$(now_ms)
+  line=$(grep '^[^[].*egg-ready in' "$log")
+  reported=$(sed -E 's/.*egg-ready in ([0-9]+) ms.*/\1/' <<<"$line")
+  agent=$(sed -E 's/.*agent agent#0:([0-9]+).*/\1/' <<<"$line")
+  workers=$(grep -oE 'worker#[0-9]+:[0-9]+' <<<"$line" | cut -d: -f2)
+  declare -A seen=()
+  for i in $(seq 1 500); do
+    pid=$(curl -s --max-time 2 "http://127.0.0.1:$port/pid" | sed -E 's/.*"pid":([0-9]+).*/\1/') || true
+    [ -n "$pid" ] && seen[$pid]=1
+    [ ${#seen[@]} -ge "$WORKERS" ] && break
+  done
+  serving=$(now_ms)
+  sleep 3
+  echo "$((ready - start))" >> "$OUT/egg-ready-seen.txt"
+  echo "$reported" >> "$OUT/egg-ready-reported.txt"
+  echo "$((serving - start))" >> "$OUT/all-serving.txt"
+  rss_mb $master >> "$OUT/rss-master.txt"
+  rss_mb "$agent" >> "$OUT/rss-agent.txt"
+  for w in $workers; do rss_mb "$w" >> "$OUT/rss-worker.txt"; done
+  children=$(pgrep -P $master | tr '\n' ' ')
+  kill -TERM $master; wait $master || { echo "run $run: master exit code $?" >&2; exit 1; }
+  for c in $children; do ! kill -0 "$c" 2>/dev/null || { echo "run $run: child $c survived the master" >&2; exit 1; }; done
+  trap - EXIT
+  rm -rf "$base"
+  echo "run $run: egg-ready after $((ready - start)) ms (master says $reported ms), all $WORKERS workers answering after $((serving - start)) ms"
+done
+
+echo
+echo "cluster of 1 master, 1 agent, $WORKERS workers; $RUNS runs; $(nproc) cores; $(java -version 2>&1 | head -1)"
+printf '%-40s %s\n' "launch -> egg-ready line (ms)" "$(stats < "$OUT/egg-ready-seen.txt")"
+printf '%-40s %s\n' "egg-ready as the master reports (ms)" "$(stats < "$OUT/egg-ready-reported.txt")"
+printf '%-40s %s\n' "launch -> every worker answering (ms)" "$(stats < "$OUT/all-serving.txt")"
+printf '%-40s %s\n' "RSS master, idle (MB)" "$(stats < "$OUT/rss-master.txt")"
+printf '%-40s %s\n' "RSS agent, idle (MB)" "$(stats < "$OUT/rss-agent.txt")"
+printf '%-40s %s\n' "RSS worker, idle (MB)" "$(stats < "$OUT/rss-worker.txt")"

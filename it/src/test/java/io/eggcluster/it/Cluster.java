@@ -1,0 +1,322 @@
+package io.eggcluster.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One run of the real distribution: a fresh copy of {@code jetty-module/target/jetty-base}, a free port on
+ * 127.0.0.1, {@code java -jar start.jar} as a separate process. Collects the master's output (which carries every
+ * child's output), and on {@link #close()} kills, by pid, the master and every child it was seen to fork.
+ */
+final class Cluster implements AutoCloseable
+{
+    static final Pattern EGG_READY = Pattern.compile(
+        "egg-ready in (\\d+) ms: agent agent#0:(\\d+), workers \\[(.*)], serving (\\S+)");
+    private static final Pattern FORKED = Pattern.compile("(agent|worker)#(\\d+):(\\d+) forked");
+
+    private final Path base;
+    private final int port;
+    private final Process master;
+    private final List<String> lines = new ArrayList<>();
+    private final Set<Long> forked = new LinkedHashSet<>();
+    private final PrintWriter log;
+
+    private Cluster(Path base, int port, Process master) throws IOException
+    {
+        this.base = base;
+        this.port = port;
+        this.master = master;
+        this.log = new PrintWriter(Files.newBufferedWriter(base.resolve("cluster.log")), true);
+        drain(master.getInputStream(), "out");
+        drain(master.getErrorStream(), "err");
+    }
+
+    /**
+     * @param name a name for the base copy and the log
+     * @param customize changes to the fresh base before start (extra WARs)
+     * @param properties more start properties, e.g. {@code jetty.egg.workers=2}
+     */
+    static Cluster start(String name, Consumer<Path> customize, String... properties) throws IOException
+    {
+        Path template = Path.of(System.getProperty("egg.jettyBase"));
+        Path home = Path.of(System.getProperty("egg.jettyHome"));
+        Path base = Files.createDirectories(Path.of(System.getProperty("egg.workDir")))
+            .resolve(name + "-" + System.nanoTime());
+        copyTree(template, base);
+        customize.accept(base);
+        int port = freePort();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-jar", home.resolve("start.jar").toString(), "jetty.http.host=127.0.0.1", "jetty.http.port=" + port));
+        command.addAll(List.of(properties));
+        Process process = new ProcessBuilder(command).directory(base.toFile()).start();
+        return new Cluster(base, port, process);
+    }
+
+    static Cluster start(String name, String... properties) throws IOException
+    {
+        return start(name, base -> { }, properties);
+    }
+
+    private void drain(InputStream in, String stream)
+    {
+        Thread thread = new Thread(() ->
+        {
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)))
+            {
+                for (String line = reader.readLine(); line != null; line = reader.readLine())
+                {
+                    log.println(line);
+                    synchronized (lines)
+                    {
+                        lines.add(line);
+                        Matcher forkedChild = FORKED.matcher(line);
+                        if (forkedChild.find() && !line.startsWith("["))
+                            forked.add(Long.parseLong(forkedChild.group(3)));
+                        lines.notifyAll();
+                    }
+                }
+            }
+            catch (IOException ignored)
+            {
+                // master gone
+            }
+        }, "cluster-" + stream);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    int port()
+    {
+        return port;
+    }
+
+    Path base()
+    {
+        return base;
+    }
+
+    Process master()
+    {
+        return master;
+    }
+
+    /**
+     * @return the first line of the master's own output (not a child's) matching, waiting up to {@code timeout}
+     */
+    Matcher awaitMasterLine(Pattern pattern, Duration timeout) throws InterruptedException
+    {
+        return awaitLine(pattern, timeout, 0, true);
+    }
+
+    /**
+     * @param from only lines after this many lines of output
+     */
+    Matcher awaitLine(Pattern pattern, Duration timeout, int from, boolean masterOnly) throws InterruptedException
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lines)
+        {
+            int seen = from;
+            while (true)
+            {
+                for (; seen < lines.size(); seen++)
+                {
+                    String line = lines.get(seen);
+                    Matcher matcher = pattern.matcher(line);
+                    if ((!masterOnly || !line.startsWith("[")) && matcher.find())
+                        return matcher;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0)
+                    throw new AssertionError("no line matching /" + pattern + "/ within " + timeout + "; output in " +
+                        base.resolve("cluster.log") + ", last lines:\n" + String.join("\n", lastLines(30)));
+                TimeUnit.NANOSECONDS.timedWait(lines, left);
+            }
+        }
+    }
+
+    EggReady awaitEggReady() throws InterruptedException
+    {
+        Matcher m = awaitMasterLine(EGG_READY, Duration.ofSeconds(90));
+        List<Long> workers = new ArrayList<>();
+        Matcher w = Pattern.compile("worker#(\\d+):(\\d+)").matcher(m.group(3));
+        while (w.find())
+            workers.add(Long.parseLong(w.group(2)));
+        return new EggReady(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), workers, m.group(4));
+    }
+
+    record EggReady(long millis, long agentPid, List<Long> workerPids, String url)
+    {
+    }
+
+    int lineCount()
+    {
+        synchronized (lines)
+        {
+            return lines.size();
+        }
+    }
+
+    String output()
+    {
+        synchronized (lines)
+        {
+            return String.join("\n", lines);
+        }
+    }
+
+    List<String> lastLines(int n)
+    {
+        synchronized (lines)
+        {
+            return new ArrayList<>(lines.subList(Math.max(0, lines.size() - n), lines.size()));
+        }
+    }
+
+    /**
+     * @return the master's exit code, or fails when it is still running after {@code timeout}
+     */
+    int awaitExit(Duration timeout) throws InterruptedException
+    {
+        if (!master.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
+            throw new AssertionError("master still running after " + timeout + "; last lines:\n" +
+                String.join("\n", lastLines(30)));
+        return master.exitValue();
+    }
+
+    /**
+     * @return every child pid the master logged as forked, and its current descendants
+     */
+    Set<Long> childPids()
+    {
+        Set<Long> pids = new LinkedHashSet<>();
+        synchronized (lines)
+        {
+            pids.addAll(forked);
+        }
+        master.toHandle().descendants().forEach(p -> pids.add(p.pid()));
+        return pids;
+    }
+
+    static boolean alive(long pid)
+    {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** SIGKILL to any process. */
+    static void kill9(long pid)
+    {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+
+    void signalMaster(String signal) throws IOException, InterruptedException
+    {
+        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(master.pid())).inheritIO().start();
+        if (kill.waitFor() != 0)
+            throw new AssertionError("kill -" + signal + " " + master.pid() + " failed");
+    }
+
+    /** A plain HTTP/1.0 GET on a new connection (so the kernel picks a worker for each request). */
+    Response get(String path) throws IOException
+    {
+        try (Socket socket = new Socket())
+        {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int status = Integer.parseInt(response.substring(9, 12));
+            int body = response.indexOf("\r\n\r\n");
+            return new Response(status, body < 0 ? "" : response.substring(body + 4));
+        }
+    }
+
+    record Response(int status, String body)
+    {
+        long number(String field)
+        {
+            Matcher m = Pattern.compile("\"" + field + "\":(\\d+)").matcher(body);
+            if (!m.find())
+                throw new AssertionError("no number field '" + field + "' in " + body);
+            return Long.parseLong(m.group(1));
+        }
+
+        String text(String field)
+        {
+            Matcher m = Pattern.compile("\"" + field + "\":\"([^\"]*)\"").matcher(body);
+            if (!m.find())
+                throw new AssertionError("no text field '" + field + "' in " + body);
+            return m.group(1);
+        }
+    }
+
+    /** Kills the master and every child by pid, and waits until they are gone. */
+    @Override
+    public void close() throws InterruptedException
+    {
+        Set<Long> pids = childPids();
+        master.toHandle().destroyForcibly();
+        pids.forEach(Cluster::kill9);
+        master.waitFor(10, TimeUnit.SECONDS);
+        for (long pid : pids)
+        {
+            Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+            if (handle.isPresent())
+                handle.get().onExit().completeOnTimeout(null, 10, TimeUnit.SECONDS).join();
+        }
+        log.close();
+    }
+
+    private static int freePort() throws IOException
+    {
+        try (ServerSocket socket = new ServerSocket())
+        {
+            socket.bind(new InetSocketAddress("127.0.0.1", 0));
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException
+    {
+        Files.walkFileTree(from, new SimpleFileVisitor<>()
+        {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException
+            {
+                Files.createDirectories(to.resolve(from.relativize(dir).toString()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException
+            {
+                Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.COPY_ATTRIBUTES);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

@@ -1,0 +1,35 @@
+package io.eggcluster.it;
+
+import java.nio.file.Path;
+
+import jakarta.servlet.ServletContextListener;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.asset.StringAsset;
+import org.jboss.shrinkwrap.api.exporter.ZipExporter;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+
+/** WARs made for one test, dropped into a cluster's fresh base. */
+final class TestWars
+{
+    private TestWars()
+    {
+    }
+
+    /**
+     * @return a customizer that puts {@code webapps/<name>.war}, holding only {@code listener}, into a base
+     */
+    static java.util.function.Consumer<Path> withListenerWar(String name, Class<? extends ServletContextListener> listener)
+    {
+        return base ->
+        {
+            WebArchive war = ShrinkWrap.create(WebArchive.class, name + ".war")
+                .addClass(listener)
+                .setWebXML(new StringAsset("""
+                    <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+                      <listener><listener-class>%s</listener-class></listener>
+                    </web-app>
+                    """.formatted(listener.getName())));
+            war.as(ZipExporter.class).exportTo(base.resolve("webapps").resolve(name + ".war").toFile(), true);
+        };
+    }
+}
