@@ -33,8 +33,8 @@ etc/egg-cluster.xml
 
 [ini]
 # webapps see the API package (io.eggcluster.jetty.api) from the server, never their own copy, and never the internals
-jetty.webapp.addProtectedClasses+=,io.eggcluster.jetty.api.
-jetty.webapp.addHiddenClasses+=,io.eggcluster.jetty.internal.
+jetty.server.addProtectedClasses+=,io.eggcluster.jetty.api.
+jetty.server.addHiddenClasses+=,io.eggcluster.jetty.internal.
 
 [ini-template]
 ## Number of worker processes; 'auto' is one per available processor (as in Egg).

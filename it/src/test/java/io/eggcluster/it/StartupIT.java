@@ -12,6 +12,9 @@ import java.util.regex.Pattern;
 
 import io.eggcluster.it.wars.BlockingListener;
 import io.eggcluster.it.wars.FailingListener;
+import io.eggcluster.it.wars.VisibilityListener;
+import io.eggcluster.jetty.api.EggProcess;
+import io.eggcluster.jetty.api.Role;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -99,6 +102,18 @@ class StartupIT
             assertTrue(cluster.output().contains("worker#1:" + forked.group(1)));
             for (long pid : cluster.childPids())
                 assertFalse(Cluster.alive(pid), "child " + pid + " is gone");
+        }
+    }
+
+    @Test
+    void webappsSeeTheApiFromTheServerEvenWhenTheyBundleItAndNeverTheInternals() throws Exception
+    {
+        try (Cluster cluster = Cluster.start("visibility",
+            TestWars.withListenerWar("visibility-war", VisibilityListener.class, EggProcess.class, Role.class),
+            "jetty.egg.workers=1"))
+        {
+            cluster.awaitEggReady();
+            cluster.awaitLine(Pattern.compile("visibility: api=server internal=hidden"), Duration.ZERO, 0, false);
         }
     }
 

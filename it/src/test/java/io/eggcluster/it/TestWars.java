@@ -16,14 +16,17 @@ final class TestWars
     }
 
     /**
-     * @return a customizer that puts {@code webapps/<name>.war}, holding only {@code listener}, into a base
+     * @param bundled more classes to put in {@code WEB-INF/classes}
+     * @return a customizer that puts {@code webapps/<name>.war}, declaring {@code listener}, into a base
      */
-    static java.util.function.Consumer<Path> withListenerWar(String name, Class<? extends ServletContextListener> listener)
+    static java.util.function.Consumer<Path> withListenerWar(String name, Class<? extends ServletContextListener> listener,
+                                                            Class<?>... bundled)
     {
         return base ->
         {
             WebArchive war = ShrinkWrap.create(WebArchive.class, name + ".war")
                 .addClass(listener)
+                .addClasses(bundled)
                 .setWebXML(new StringAsset("""
                     <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
                       <listener><listener-class>%s</listener-class></listener>
