@@ -68,7 +68,10 @@ final class Cluster implements AutoCloseable
         copyTree(template, base);
         customize.accept(base);
         int port = freePort();
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        // env --default-signal=INT: a process started in the background of a non-interactive shell (as CI may run
+        // us) inherits SIGINT ignored, and a JVM never handles an ignored SIGINT; a user's terminal does not ignore it
+        List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT",
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-jar", home.resolve("start.jar").toString(), "jetty.http.host=127.0.0.1", "jetty.http.port=" + port));
         command.addAll(List.of(properties));
         Process process = new ProcessBuilder(command).directory(base.toFile()).start();

@@ -122,7 +122,7 @@ public class Master extends ContainerLifeCycle
      */
     private void handleSignal(String name)
     {
-        sun.misc.Signal.handle(new sun.misc.Signal(name), signal ->
+        sun.misc.SignalHandler previous = sun.misc.Signal.handle(new sun.misc.Signal(name), signal ->
         {
             if (!signalled.compareAndSet(false, true))
                 return;
@@ -142,6 +142,9 @@ public class Master extends ContainerLifeCycle
             }, "egg-master-stop");
             stopper.start();
         });
+        if (previous == sun.misc.SignalHandler.SIG_IGN)
+            LOG.warn("SIG{} is ignored by this process (it was started with SIG{} ignored, e.g. in the background " +
+                "of a script): use SIGTERM to stop the cluster", name, name);
     }
 
     private void run()
