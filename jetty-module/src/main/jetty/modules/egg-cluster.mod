@@ -35,6 +35,7 @@ etc/egg-cluster.xml
 # webapps see the API package (io.eggcluster.jetty.api) from the server, never their own copy, and never the internals
 jetty.server.addProtectedClasses+=,io.eggcluster.jetty.api.
 jetty.server.addHiddenClasses+=,io.eggcluster.jetty.internal.
+jetty.server.addHiddenClasses+=,com.hazelcast.
 
 [ini-template]
 ## Number of worker processes; 'auto' is one per available processor (as in Egg).
@@ -59,6 +60,21 @@ jetty.server.addHiddenClasses+=,io.eggcluster.jetty.internal.
 ## Extra JVM options for every child, separated by spaces, after the options the master JVM was given.
 # jetty.egg.jvmArgs=
 
+## Largest message, in bytes of its encoding; a larger one is refused at send time.
+# jetty.egg.maxMessageBytes=1048576
+
+## Messages held per receiver (the agent, each worker slot) while it is not taking them; a send that finds
+## the hold full fails with an error the sender sees.
+# jetty.egg.queueCapacity=10000
+
+## The master's Hazelcast member, which carries the messages: address and port (0 = a free port picked at start).
+# jetty.egg.hazelcast.host=127.0.0.1
+# jetty.egg.hazelcast.port=0
+
+## Other Hazelcast members (host:port, comma separated), for a cluster across hosts; empty for one host.
+# jetty.egg.hazelcast.members=
+
 ## Set by the master on a child's command line; do not set them yourself.
 # jetty.egg.role=master
 # jetty.egg.workerId=0
+# jetty.egg.hazelcast.cluster=

@@ -17,6 +17,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -43,6 +46,7 @@ final class Cluster implements AutoCloseable
     private final List<String> lines = new ArrayList<>();
     private final Set<Long> forked = new LinkedHashSet<>();
     private final PrintWriter log;
+    private final List<Thread> drains = new ArrayList<>();
 
     private Cluster(Path base, int port, Process master) throws IOException
     {
@@ -109,6 +113,7 @@ final class Cluster implements AutoCloseable
         }, "cluster-" + stream);
         thread.setDaemon(true);
         thread.start();
+        drains.add(thread);
     }
 
     int port()
@@ -207,6 +212,8 @@ final class Cluster implements AutoCloseable
         if (!master.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
             throw new AssertionError("master still running after " + timeout + "; last lines:\n" +
                 String.join("\n", lastLines(30)));
+        for (Thread drain : drains)
+            drain.join(5000);
         return master.exitValue();
     }
 
@@ -245,17 +252,44 @@ final class Cluster implements AutoCloseable
     /** A plain HTTP/1.0 GET on a new connection (so the kernel picks a worker for each request). */
     Response get(String path) throws IOException
     {
+        return request("GET", path, null);
+    }
+
+    /** A plain HTTP/1.0 request on a new connection; {@code body} may be null. */
+    Response request(String method, String path, String body) throws IOException
+    {
         try (Socket socket = new Socket())
         {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-            socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            socket.setSoTimeout(15_000);
+            byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+            socket.getOutputStream().write((method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n" +
+                "Content-Type: text/plain; charset=UTF-8\r\nContent-Length: " + content.length + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(content);
             String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             int status = Integer.parseInt(response.substring(9, 12));
-            int body = response.indexOf("\r\n\r\n");
-            return new Response(status, body < 0 ? "" : response.substring(body + 4));
+            int start = response.indexOf("\r\n\r\n");
+            return new Response(status, start < 0 ? "" : response.substring(start + 4));
         }
+    }
+
+    /**
+     * GETs {@code path} on new connections until each of {@code pids} has answered once (the kernel picks the worker).
+     *
+     * @return the answer of each worker, by pid
+     */
+    Map<Long, Response> getFromEach(String path, Collection<Long> pids) throws IOException
+    {
+        Map<Long, Response> answers = new HashMap<>();
+        for (int i = 0; i < 2000 && !answers.keySet().containsAll(pids); i++)
+        {
+            Response response = get(path);
+            answers.putIfAbsent(response.number("pid"), response);
+        }
+        if (!answers.keySet().containsAll(pids))
+            throw new AssertionError("not every worker of " + pids + " answered " + path + ": " + answers.keySet());
+        return answers;
     }
 
     record Response(int status, String body)

@@ -48,9 +48,9 @@ class SupervisionIT
             }
             assertTrue(bySurvivor > 0, "worker#2 served while worker#1 was replaced");
             Matcher died = cluster.awaitLine(Pattern.compile("worker#1:" + victim +
-                " died after egg-ready: exited with exit code 137 \\(SIGKILL\\)"), Duration.ZERO, mark, true);
+                " died after egg-ready: exited with exit code 137 \\(SIGKILL\\)"), Duration.ofSeconds(10), mark, true);
             assertTrue(died.find(0));
-            cluster.awaitLine(Pattern.compile("worker#1:" + replacement + " ready in \\d+ ms"), Duration.ZERO, mark, true);
+            cluster.awaitLine(Pattern.compile("worker#1:" + replacement + " ready in \\d+ ms"), Duration.ofSeconds(10), mark, true);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.eggcluster.jetty.internal;
 
+import java.nio.file.Path;
 import java.util.List;
 
 import io.eggcluster.jetty.api.EggProcess;
@@ -7,6 +8,8 @@ import io.eggcluster.jetty.api.Role;
 import io.eggcluster.jetty.internal.child.Agent;
 import io.eggcluster.jetty.internal.child.Worker;
 import io.eggcluster.jetty.internal.master.Master;
+import io.eggcluster.jetty.internal.messenger.ProcessMessenger;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.Server;
 import org.slf4j.Logger;
@@ -72,10 +75,34 @@ public final class EggCluster
             {
                 server.setConnectors(null);
                 removeDeployment(server);
-                server.addBean(new Agent(server));
+                server.addBean(new Agent(server, messenger(server, config, role, 0), webappsDir(config)));
             }
-            case WORKER -> server.addBean(new Worker(server, workerId));
+            case WORKER -> server.addBean(new Worker(server, messenger(server, config, role, workerId)));
         }
+    }
+
+    /**
+     * The child's messenger: it exists (and its Hazelcast client connects) before any webapp deploys; it stops
+     * after the server, so webapps may still send while they stop.
+     */
+    private static ProcessMessenger messenger(Server server, EggConfig config, Role role, int workerId)
+    {
+        if (config.hazelcastCluster().isEmpty() || config.hazelcastPort() == 0)
+            throw new IllegalArgumentException("egg-cluster: an " + role.id() + " needs jetty.egg.hazelcast.cluster and " +
+                "jetty.egg.hazelcast.port, which its master sets: start the master, not a " + role.id());
+        long timeout = role == Role.AGENT ? config.agentStartTimeoutMs() : config.workerStartTimeoutMs();
+        ProcessMessenger messenger = new ProcessMessenger(new EggProcess(role, workerId, ProcessHandle.current().pid()),
+            config.workers(), config.hazelcastCluster(), config.hazelcastHost(), config.hazelcastPort(), timeout,
+            config.maxMessageBytes());
+        LifeCycle.start(messenger);
+        server.addBean(messenger, false);
+        return messenger;
+    }
+
+    private static Path webappsDir(EggConfig config)
+    {
+        Path dir = Path.of(config.webappsDir());
+        return dir.isAbsolute() ? dir : Path.of(config.jettyBase()).resolve(dir);
     }
 
     private static NetworkConnector sharedConnector(Server server)

@@ -22,6 +22,9 @@ public class EggConfig
     static final String STOP_TIMEOUT = "jetty.egg.stopTimeout";
     static final String RESTART_LIMIT = "jetty.egg.restartLimit";
     static final String RESTART_WINDOW = "jetty.egg.restartWindow";
+    static final String MAX_MESSAGE_BYTES = "jetty.egg.maxMessageBytes";
+    static final String QUEUE_CAPACITY = "jetty.egg.queueCapacity";
+    static final String HAZELCAST_PORT = "jetty.egg.hazelcast.port";
 
     private String role = "master";
     private String workerId = "0";
@@ -32,6 +35,13 @@ public class EggConfig
     private String restartLimit = "60";
     private String restartWindow = "60000";
     private String jvmArgs = "";
+    private String maxMessageBytes = "1048576";
+    private String queueCapacity = "10000";
+    private String hazelcastHost = "127.0.0.1";
+    private String hazelcastPort = "0";
+    private String hazelcastMembers = "";
+    private String hazelcastCluster = "";
+    private String webappsDir = "webapps";
     private String jettyHome;
     private String jettyBase;
 
@@ -80,6 +90,41 @@ public class EggConfig
         this.jvmArgs = jvmArgs;
     }
 
+    public void setMaxMessageBytes(String bytes)
+    {
+        this.maxMessageBytes = bytes;
+    }
+
+    public void setQueueCapacity(String count)
+    {
+        this.queueCapacity = count;
+    }
+
+    public void setHazelcastHost(String host)
+    {
+        this.hazelcastHost = host;
+    }
+
+    public void setHazelcastPort(String port)
+    {
+        this.hazelcastPort = port;
+    }
+
+    public void setHazelcastMembers(String members)
+    {
+        this.hazelcastMembers = members;
+    }
+
+    public void setHazelcastCluster(String cluster)
+    {
+        this.hazelcastCluster = cluster;
+    }
+
+    public void setWebappsDir(String dir)
+    {
+        this.webappsDir = dir;
+    }
+
     public void setJettyHome(String jettyHome)
     {
         this.jettyHome = jettyHome;
@@ -99,7 +144,8 @@ public class EggConfig
     {
         List<String> errors = new ArrayList<>();
         for (Runnable check : List.<Runnable>of(this::role, this::workerId, this::workers, this::agentStartTimeoutMs,
-            this::workerStartTimeoutMs, this::stopTimeoutMs, this::restartLimit, this::restartWindowMs))
+            this::workerStartTimeoutMs, this::stopTimeoutMs, this::restartLimit, this::restartWindowMs, this::maxMessageBytes, this::queueCapacity,
+            this::hazelcastPort))
         {
             try
             {
@@ -166,6 +212,55 @@ public class EggConfig
         return integer(RESTART_WINDOW, restartWindow, 1);
     }
 
+    public int maxMessageBytes()
+    {
+        return integer(MAX_MESSAGE_BYTES, maxMessageBytes, 64);
+    }
+
+    public int queueCapacity()
+    {
+        return integer(QUEUE_CAPACITY, queueCapacity, 1);
+    }
+
+    public String hazelcastHost()
+    {
+        return hazelcastHost == null || hazelcastHost.isBlank() ? "127.0.0.1" : hazelcastHost.trim();
+    }
+
+    /**
+     * @return the member's port; 0 (the default) is a free port picked at start
+     */
+    public int hazelcastPort()
+    {
+        int port = integer(HAZELCAST_PORT, hazelcastPort, 0);
+        if (port > 65535)
+            throw new IllegalArgumentException(HAZELCAST_PORT + "=" + port + " is not a port: expected 0..65535");
+        return port;
+    }
+
+    /**
+     * @return {@code jetty.egg.hazelcast.members}: other members ({@code host:port}, comma separated) for a cluster
+     * across hosts
+     */
+    public List<String> hazelcastMembers()
+    {
+        List<String> members = new ArrayList<>();
+        for (String member : hazelcastMembers == null ? new String[0] : hazelcastMembers.split(","))
+        {
+            if (!member.isBlank())
+                members.add(member.trim());
+        }
+        return members;
+    }
+
+    /**
+     * @return the cluster name the master gave a child; empty in the master
+     */
+    public String hazelcastCluster()
+    {
+        return hazelcastCluster == null ? "" : hazelcastCluster.trim();
+    }
+
     /**
      * @return {@code jetty.egg.jvmArgs} split on white space (extra JVM options for every child)
      */
@@ -181,6 +276,15 @@ public class EggConfig
             }
         }
         return args;
+    }
+
+    /**
+     * @return the webapps directory the agent looks for agent hooks in ({@code jetty.deploy.webappsDir}, first entry)
+     */
+    public String webappsDir()
+    {
+        String dir = webappsDir == null || webappsDir.isBlank() ? "webapps" : webappsDir.split(",")[0].trim();
+        return dir;
     }
 
     public String jettyHome()

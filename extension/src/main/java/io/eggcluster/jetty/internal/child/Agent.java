@@ -1,16 +1,20 @@
 package io.eggcluster.jetty.internal.child;
 
-import io.eggcluster.jetty.api.Role;
+import java.nio.file.Path;
+
+import io.eggcluster.jetty.internal.messenger.ProcessMessenger;
 import org.eclipse.jetty.server.Server;
 
 /**
- * The agent (Egg's {@code agent_worker.js}): one Jetty JVM with no connector and no webapps, ready as soon as its
- * server has started.
+ * The agent (Egg's {@code agent_worker.js}): one Jetty JVM with no connector that runs no servlet; it starts the
+ * agent hooks the base's WARs declare ({@link AgentHooks}) and is ready once they have started and it is connected
+ * to the cluster.
  */
 public class Agent extends Child
 {
-    public Agent(Server server)
+    public Agent(Server server, ProcessMessenger messenger, Path webapps)
     {
-        super(server, Role.AGENT, 0);
+        super(server, messenger);
+        addBean(new AgentHooks(webapps, messenger.messenger()));
     }
 }

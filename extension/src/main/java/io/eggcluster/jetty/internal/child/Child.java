@@ -11,8 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 
 import io.eggcluster.jetty.api.EggProcess;
-import io.eggcluster.jetty.api.Role;
 import io.eggcluster.jetty.internal.Control;
+import io.eggcluster.jetty.internal.messenger.ProcessMessenger;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.component.LifeCycle;
@@ -35,11 +35,13 @@ abstract class Child extends ContainerLifeCycle
         StandardCharsets.UTF_8);
 
     private final EggProcess process;
+    private final ProcessMessenger messenger;
     private final CountDownLatch eggReady = new CountDownLatch(1);
 
-    Child(Server server, Role role, int workerId)
+    Child(Server server, ProcessMessenger messenger)
     {
-        this.process = new EggProcess(role, workerId, ProcessHandle.current().pid());
+        this.process = messenger.messenger().self();
+        this.messenger = messenger;
         server.addEventListener(new LifeCycle.Listener()
         {
             @Override
@@ -54,15 +56,39 @@ abstract class Child extends ContainerLifeCycle
             {
                 report(Control.failed(describe(cause)));
             }
+
+            @Override
+            public void lifeCycleStopped(LifeCycle event)
+            {
+                // after the webapps, which may still send while they stop
+                LifeCycle.stop(messenger);
+            }
         });
         Thread watcher = new Thread(this::watchMaster, "egg-master-watch");
         watcher.setDaemon(true);
         watcher.start();
     }
 
+    /**
+     * Started after the webapps have deployed and before the connectors open: waits for the messenger's connection
+     * (made in parallel with the deployment), so a process takes connections and reports ready only once it can
+     * send and receive messages.
+     */
+    @Override
+    protected void doStart() throws Exception
+    {
+        messenger.awaitConnected();
+        super.doStart();
+    }
+
     EggProcess process()
     {
         return process;
+    }
+
+    ProcessMessenger messenger()
+    {
+        return messenger;
     }
 
     /**
@@ -100,6 +126,7 @@ abstract class Child extends ContainerLifeCycle
                 {
                     LOG.info("{} egg-ready", process);
                     eggReady.countDown();
+                    messenger.messenger().eggReady();
                 }
                 else
                 {

@@ -3,7 +3,7 @@ package io.eggcluster.jetty.internal.child;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.eggcluster.jetty.api.Role;
+import io.eggcluster.jetty.internal.messenger.ProcessMessenger;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.slf4j.Logger;
@@ -23,9 +23,9 @@ public class Worker extends Child
 
     private final Server server;
 
-    public Worker(Server server, int workerId)
+    public Worker(Server server, ProcessMessenger messenger)
     {
-        super(server, Role.WORKER, workerId);
+        super(server, messenger);
         this.server = server;
         server.setOpenEarly(false);
     }

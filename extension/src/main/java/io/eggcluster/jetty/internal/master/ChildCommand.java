@@ -23,6 +23,18 @@ final class ChildCommand
     private static final List<String> OWN_PROPERTIES = List.of("jetty.egg.role=", "jetty.egg.workerId=",
         "jetty.home=", "jetty.base=");
 
+    /**
+     * What Hazelcast asks for on Java 17 (it works without, slower and with a warning): given to every child
+     * unless the master's own options already hold them.
+     */
+    static final List<List<String>> HAZELCAST_OPTIONS = List.of(
+        List.of("--add-modules", "java.se"),
+        List.of("--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED"),
+        List.of("--add-opens", "java.base/java.lang=ALL-UNNAMED"),
+        List.of("--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"),
+        List.of("--add-opens", "java.management/sun.management=ALL-UNNAMED"),
+        List.of("--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED"));
+
     private final String java;
     private final List<String> launcher;
     private final List<String> startArgs;
@@ -57,6 +69,11 @@ final class ChildCommand
                 String.join(" ", masterArgs));
         List<String> jvmOptions = masterArgs.subList(0, jar >= 0 ? jar : main);
         launcher.addAll(jvmOptions);
+        for (List<String> option : HAZELCAST_OPTIONS)
+        {
+            if (!jvmOptions.contains(option.get(1)) && !jvmOptions.contains(option.get(0) + "=" + option.get(1)))
+                launcher.addAll(option);
+        }
         launcher.addAll(extraJvmArgs);
         launcher.addAll(masterArgs.subList(jar >= 0 ? jar : main, split));
         List<String> startArgs = new ArrayList<>();

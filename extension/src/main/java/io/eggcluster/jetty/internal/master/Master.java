@@ -5,15 +5,22 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.eggcluster.jetty.api.EggProcess;
 import io.eggcluster.jetty.api.Role;
 import io.eggcluster.jetty.internal.Control;
 import io.eggcluster.jetty.internal.EggConfig;
+import io.eggcluster.jetty.internal.messenger.HazelcastSetup;
+import io.eggcluster.jetty.internal.messenger.HazelcastTransport;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.slf4j.Logger;
@@ -60,6 +67,9 @@ public class Master extends ContainerLifeCycle
     private final ChildCommand command;
     private final Map<String, String> childProperties;
     private final String url;
+    private final String clusterName = "egg-" + UUID.randomUUID();
+    private final int hazelcastPort;
+    private final CompletableFuture<HazelcastInstance> member = new CompletableFuture<>();
     private final BlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
     private final AtomicBoolean signalled = new AtomicBoolean();
     private final Slot agent = new Slot(Role.AGENT, 0);
@@ -88,6 +98,11 @@ public class Master extends ContainerLifeCycle
         childProperties.put("jetty.base", config.jettyBase());
         childProperties.put("jetty.http.port", String.valueOf(port));
         childProperties.put("jetty.server.stopTimeout", String.valueOf(config.stopTimeoutMs()));
+        childProperties.put("jetty.egg.workers", String.valueOf(config.workers()));
+        this.hazelcastPort = config.hazelcastPort() != 0 ? config.hazelcastPort() : HazelcastSetup.freePort(config.hazelcastHost());
+        childProperties.put("jetty.egg.hazelcast.cluster", clusterName);
+        childProperties.put("jetty.egg.hazelcast.host", config.hazelcastHost());
+        childProperties.put("jetty.egg.hazelcast.port", String.valueOf(hazelcastPort));
     }
 
     @Override
@@ -100,6 +115,7 @@ public class Master extends ContainerLifeCycle
         handleSignal("TERM");
         handleSignal("INT");
         LOG.info("egg-cluster master pid {} starting: 1 agent, {} workers", ProcessHandle.current().pid(), workers.size());
+        startMember();
         loop = new Thread(this::run, "egg-master");
         loop.start();
         super.doStart();
@@ -145,6 +161,33 @@ public class Master extends ContainerLifeCycle
         if (previous == sun.misc.SignalHandler.SIG_IGN)
             LOG.warn("SIG{} is ignored by this process (it was started with SIG{} ignored, e.g. in the background " +
                 "of a script): use SIGTERM to stop the cluster", name, name);
+    }
+
+    /**
+     * The Hazelcast member starts while the agent's JVM boots: the children's clients retry until it is up.
+     */
+    private void startMember()
+    {
+        Thread thread = new Thread(() ->
+        {
+            long start = System.nanoTime();
+            try
+            {
+                HazelcastInstance instance = Hazelcast.newHazelcastInstance(HazelcastSetup.member(clusterName,
+                    config.hazelcastHost(), hazelcastPort, config.hazelcastMembers(), config.queueCapacity()));
+                LOG.info("Hazelcast member {} up on {}:{} in {} ms", clusterName, config.hazelcastHost(), hazelcastPort,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                member.complete(instance);
+            }
+            catch (Throwable x)
+            {
+                member.completeExceptionally(x);
+                events.add(() -> fatal("the Hazelcast member cannot start on " + config.hazelcastHost() + ":" +
+                    hazelcastPort + " (jetty.egg.hazelcast.host, jetty.egg.hazelcast.port): " + x));
+            }
+        }, "egg-hazelcast-member");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     private void run()
@@ -279,6 +322,7 @@ public class Master extends ContainerLifeCycle
     private void ready(Slot slot)
     {
         slot.ready = true;
+        HazelcastTransport.register(member.join(), new EggProcess(slot.role, slot.id, slot.child.pid()));
         LOG.info("{} ready in {} ms", slot.child, slot.child.ageMs());
         switch (phase)
         {
@@ -320,6 +364,8 @@ public class Master extends ContainerLifeCycle
             fatal(child + " died before egg-ready: " + why);
             return;
         }
+        if (slot.ready)
+            HazelcastTransport.unregister(member.join(), slot.role, slot.id);
         slot.child = null;
         slot.ready = false;
         LOG.warn("{} died after egg-ready: {}", child, why);
@@ -364,6 +410,7 @@ public class Master extends ContainerLifeCycle
         done = true;
         stop(workers);
         stop(List.of(agent));
+        member.thenAccept(HazelcastInstance::shutdown);
     }
 
     private void stop(List<Slot> slots)

@@ -1,0 +1,137 @@
+package io.eggcluster.jetty.api;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Egg's messenger: messages between the agent and the workers of one cluster, carried by Hazelcast.
+ *
+ * <pre>
+ *                      broadcast ------------------------------+
+ *   worker#1 ---+----- sendToApp ------+--> worker#1 (itself)  |
+ *               |                      +--> worker#2 ... #N    |
+ *               +----- sendToAgent ---------------------------(+)--> agent
+ *               +----- sendRandom  ------------------------------> agent
+ *               +----- sendTo(pid) ------> that process
+ *
+ *   agent ------+----- broadcast / sendToApp --> every worker  (broadcast: and the agent itself)
+ *               +----- sendToAgent ----------> the agent itself
+ *               +----- sendRandom  ----------> one random ready worker
+ *               +----- sendTo(pid) ----------> that process
+ * </pre>
+ *
+ * <h2>Guarantees</h2>
+ * <ul>
+ *   <li><b>Delivery</b>: every message reaches each receiver once. A message sent before egg-ready, or to an agent
+ *       or worker slot that is restarting, is held (in the master's Hazelcast member) and delivered when the
+ *       receiver is ready. The hold is bounded per receiver ({@code jetty.egg.queueCapacity}); a send that finds it
+ *       full throws {@link IllegalStateException}. Nothing is dropped silently. A message addressed by pid to a
+ *       process that died before taking it is logged by the replacement, not delivered to it.</li>
+ *   <li><b>Ordering</b>: the messages one process sends to another arrive in the order they were sent.</li>
+ *   <li><b>Payloads</b>: JSON-like values only: null, String, Number, Boolean, and List or Map (String keys) of
+ *       those, nested. Anything else, or a payload whose encoding exceeds {@code jetty.egg.maxMessageBytes}
+ *       (default 1 MiB), is refused at send time with an {@link IllegalArgumentException} naming the type or the
+ *       size. No class of the application ever needs deserialising in another process.</li>
+ *   <li><b>Threading</b>: sends may be called from any thread; they return once the message is held by the
+ *       cluster. Listeners run on one messenger thread per process, one message at a time; an exception from a
+ *       listener is logged with the action and the sender and does not disturb other listeners or later
+ *       messages.</li>
+ * </ul>
+ *
+ * <p>In a webapp the messenger is the {@code ServletContext} attribute {@value #ATTRIBUTE}; anywhere in the process,
+ * {@link #current()} returns it.</p>
+ */
+public interface Messenger
+{
+    /** The {@code ServletContext} attribute that holds the webapp's messenger. */
+    String ATTRIBUTE = "io.eggcluster.jetty.api.Messenger";
+
+    /**
+     * @return this process's messenger
+     * @throws IllegalStateException outside a process started by an Egg cluster
+     */
+    static Messenger current()
+    {
+        return MessengerLookup.current();
+    }
+
+    /** To every worker (this one included) and the agent. */
+    void broadcast(String action, Object data);
+
+    /** To every worker (this one included, when sent from a worker). */
+    void sendToApp(String action, Object data);
+
+    /** To the agent. */
+    void sendToAgent(String action, Object data);
+
+    /** From a worker: to the agent (as in Egg). From the agent: to one random ready worker. */
+    void sendRandom(String action, Object data);
+
+    /**
+     * To the process with that pid.
+     *
+     * @throws IllegalArgumentException when no process of this cluster has that pid
+     */
+    void sendTo(long pid, String action, Object data);
+
+    /**
+     * Sends a request to the process with that pid and completes with its handler's answer.
+     * The future fails with {@link java.util.concurrent.TimeoutException} after {@code timeout}, or with the
+     * handler's error (an {@link IllegalStateException} carrying its message), or when no handler is registered.
+     */
+    CompletableFuture<Object> request(long pid, String action, Object data, Duration timeout);
+
+    /** {@link #request(long, String, Object, Duration)} to the agent, whatever its current pid. */
+    CompletableFuture<Object> requestAgent(String action, Object data, Duration timeout);
+
+    /**
+     * Answers requests for {@code action} in this process; one handler per action, a second replaces the first.
+     */
+    void handle(String action, RequestHandler handler);
+
+    /**
+     * Adds a listener for {@code action}.
+     *
+     * @return the listener, for {@link #off(String, MessageListener)}
+     */
+    MessageListener on(String action, MessageListener listener);
+
+    /** Adds a listener that is removed after its first message. */
+    MessageListener once(String action, MessageListener listener);
+
+    /**
+     * Removes a listener added with {@link #on} or {@link #once}.
+     *
+     * @return whether it was registered
+     */
+    boolean off(String action, MessageListener listener);
+
+    /** Calls the hook once egg-ready has come: now if it already has. */
+    void onEggReady(EggReadyListener listener);
+
+    /** @return whether egg-ready has come to this process */
+    boolean isEggReady();
+
+    /** @return this process: role, workerId, pid */
+    EggProcess self();
+
+    /** @return the configured number of workers */
+    int workerCount();
+
+    /** @return the pids of the workers that are ready now, by workerId (Egg's {@code egg-pids}) */
+    List<Long> workerPids();
+
+    /** @return the pid of the agent, or 0 while there is none ready */
+    long agentPid();
+
+    /** Answers one request. */
+    @FunctionalInterface
+    interface RequestHandler
+    {
+        /**
+         * @return the answer: a JSON-like value, or a {@link java.util.concurrent.CompletionStage} of one
+         */
+        Object handle(Message request) throws Exception;
+    }
+}

@@ -1,0 +1,536 @@
+package io.eggcluster.jetty.internal.messenger;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.eggcluster.jetty.api.EggProcess;
+import io.eggcluster.jetty.api.EggReadyListener;
+import io.eggcluster.jetty.api.Message;
+import io.eggcluster.jetty.api.MessageListener;
+import io.eggcluster.jetty.api.Messenger;
+import io.eggcluster.jetty.api.Role;
+import org.eclipse.jetty.util.component.AbstractLifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The messenger of one agent or worker process: routes Egg's calls to the slots' queues of a {@link Transport},
+ * and, once egg-ready has come, takes this process's own queue on one thread and hands each message to the
+ * listeners of its action (or to the handler of a request, or to the future of a reply).
+ */
+public class ClusterMessenger extends AbstractLifeCycle implements Messenger
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterMessenger.class);
+    private static final int BATCH = 256;
+    private static final long POLL_MS = 500;
+
+    private final EggProcess self;
+    private final int workerCount;
+    private final Transport transport;
+    private final int maxMessageBytes;
+    private final String ownSlot;
+    private final Map<String, List<Registration>> listeners = new ConcurrentHashMap<>();
+    private final Map<String, RequestHandler> handlers = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<Object>> pending = new ConcurrentHashMap<>();
+    private final List<EggReadyListener> readyHooks = new CopyOnWriteArrayList<>();
+    private final AtomicLong requestIds = new AtomicLong();
+    private final ScheduledExecutorService timeouts;
+    private volatile boolean eggReady;
+    private volatile boolean stopping;
+    private Thread consumer;
+
+    private record Registration(MessageListener listener, boolean once, ClassLoader loader)
+    {
+    }
+
+    public ClusterMessenger(EggProcess self, int workerCount, Transport transport, int maxMessageBytes)
+    {
+        this.self = self;
+        this.workerCount = workerCount;
+        this.transport = transport;
+        this.maxMessageBytes = maxMessageBytes;
+        this.ownSlot = slotOf(self);
+        this.timeouts = Executors.newSingleThreadScheduledExecutor(r ->
+        {
+            Thread thread = new Thread(r, "egg-messenger-timeouts");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    static String slotOf(EggProcess process)
+    {
+        return process.role() == Role.AGENT ? Transport.agentSlot() : Transport.workerSlot(process.workerId());
+    }
+
+    /**
+     * Stops taking messages: the consumer ends after its current poll, and dispatches what that poll returns, so a
+     * message taken from the cluster is never thrown away by a stop.
+     */
+    @Override
+    protected void doStop() throws Exception
+    {
+        stopping = true;
+        Thread thread = consumer;
+        if (thread != null && thread != Thread.currentThread())
+            thread.join(POLL_MS + 5000);
+        timeouts.shutdownNow();
+        pending.values().forEach(f -> f.completeExceptionally(new IllegalStateException("the messenger of " + self +
+            " stopped before the answer came")));
+        super.doStop();
+    }
+
+    /**
+     * Egg-ready has come: run the hooks, then deliver what is held for this process and everything after it.
+     */
+    public void eggReady()
+    {
+        synchronized (this)
+        {
+            if (eggReady)
+                return;
+            eggReady = true;
+        }
+        consumer = new Thread(this::consume, "egg-messenger");
+        consumer.setDaemon(true);
+        consumer.start();
+    }
+
+    private void consume()
+    {
+        for (EggReadyListener hook : readyHooks)
+            runHook(hook);
+        while (!stopping)
+        {
+            List<byte[]> batch;
+            try
+            {
+                batch = transport.poll(ownSlot, BATCH, POLL_MS);
+            }
+            catch (InterruptedException e)
+            {
+                return;
+            }
+            catch (RuntimeException e)
+            {
+                if (stopping)
+                    return;
+                LOG.warn("{} cannot take its messages: {}", self, e.toString());
+                sleepQuietly();
+                continue;
+            }
+            for (byte[] bytes : batch)
+                dispatch(bytes);
+        }
+    }
+
+    private static void sleepQuietly()
+    {
+        try
+        {
+            Thread.sleep(100);
+        }
+        catch (InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void dispatch(byte[] bytes)
+    {
+        Envelope envelope;
+        try
+        {
+            envelope = Envelope.decode(bytes);
+        }
+        catch (RuntimeException e)
+        {
+            LOG.warn("{} received a message it cannot decode ({} bytes): {}", self, bytes.length, e.toString());
+            return;
+        }
+        if (envelope.targetPid() != 0 && envelope.targetPid() != self.pid())
+        {
+            LOG.warn("{} drops {} '{}' from {}: it was sent to pid {}, which left slot {} before taking it", self,
+                envelope.kind().name().toLowerCase(), envelope.action(), envelope.sender(), envelope.targetPid(), ownSlot);
+            return;
+        }
+        Message message = new Message(envelope.action(), envelope.data(), envelope.sender());
+        switch (envelope.kind())
+        {
+            case MESSAGE -> deliver(message);
+            case REQUEST -> answer(envelope, message);
+            case REPLY, ERROR_REPLY -> settle(envelope);
+        }
+    }
+
+    private void deliver(Message message)
+    {
+        List<Registration> registered = listeners.get(message.action());
+        if (registered == null || registered.isEmpty())
+        {
+            LOG.debug("{}: no listener for '{}' from {}", self, message.action(), message.sender());
+            return;
+        }
+        for (Registration registration : registered)
+        {
+            if (registration.once() && !registered.remove(registration))
+                continue;
+            Thread thread = Thread.currentThread();
+            ClassLoader previous = thread.getContextClassLoader();
+            thread.setContextClassLoader(registration.loader());
+            try
+            {
+                registration.listener().onMessage(message);
+            }
+            catch (Throwable x)
+            {
+                LOG.warn("{}: a listener of '{}' failed on the message from {}", self, message.action(), message.sender(), x);
+            }
+            finally
+            {
+                thread.setContextClassLoader(previous);
+            }
+        }
+    }
+
+    private void answer(Envelope request, Message message)
+    {
+        RequestHandler handler = handlers.get(message.action());
+        if (handler == null)
+        {
+            reply(request, Envelope.Kind.ERROR_REPLY, "no handler for request '" + message.action() + "' in " + self);
+            return;
+        }
+        CompletionStage<?> answer;
+        try
+        {
+            Object result = handler.handle(message);
+            answer = result instanceof CompletionStage<?> stage ? stage : CompletableFuture.completedFuture(result);
+        }
+        catch (Throwable x)
+        {
+            answer = CompletableFuture.failedFuture(x);
+        }
+        answer.whenComplete((result, failure) ->
+        {
+            if (failure != null)
+            {
+                LOG.warn("{}: the handler of request '{}' from {} failed", self, message.action(), message.sender(), failure);
+                reply(request, Envelope.Kind.ERROR_REPLY, "request '" + message.action() + "' failed in " + self + ": " +
+                    failure);
+            }
+            else
+            {
+                try
+                {
+                    reply(request, Envelope.Kind.REPLY, result);
+                }
+                catch (IllegalArgumentException e)
+                {
+                    reply(request, Envelope.Kind.ERROR_REPLY, "the answer to request '" + message.action() + "' in " +
+                        self + " cannot be sent: " + e.getMessage());
+                }
+            }
+        });
+    }
+
+    private void reply(Envelope request, Envelope.Kind kind, Object data)
+    {
+        Envelope reply = new Envelope(kind, request.action(), self, request.sender().pid(), request.requestId(), data);
+        try
+        {
+            offer(slotOf(request.sender()), reply.encode(maxMessageBytes), request.action());
+        }
+        catch (IllegalStateException e)
+        {
+            LOG.warn("{}: the answer to request '{}' from {} was not sent: {}", self, request.action(), request.sender(),
+                e.getMessage());
+        }
+    }
+
+    private void settle(Envelope reply)
+    {
+        CompletableFuture<Object> future = pending.remove(reply.requestId());
+        if (future == null)
+        {
+            LOG.warn("{}: an answer to request '{}' from {} came after its timeout", self, reply.action(), reply.sender());
+            return;
+        }
+        if (reply.kind() == Envelope.Kind.REPLY)
+            future.complete(reply.data());
+        else
+            future.completeExceptionally(new IllegalStateException(String.valueOf(reply.data())));
+    }
+
+    private void runHook(EggReadyListener hook)
+    {
+        try
+        {
+            hook.onEggReady(this);
+        }
+        catch (Throwable x)
+        {
+            LOG.warn("{}: an egg-ready hook failed ({})", self, hook.getClass().getName(), x);
+        }
+    }
+
+    // ---- sending
+
+    private byte[] encode(String action, Object data)
+    {
+        if (action == null || action.isEmpty())
+            throw new IllegalArgumentException("action must be a non-empty String, not " +
+                (action == null ? "null" : "''"));
+        return new Envelope(Envelope.Kind.MESSAGE, action, self, 0, 0, data).encode(maxMessageBytes);
+    }
+
+    private void offer(String slot, byte[] bytes, String action)
+    {
+        boolean held;
+        try
+        {
+            held = transport.offer(slot, bytes);
+        }
+        catch (InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while sending '" + action + "' to " + slot, e);
+        }
+        if (!held)
+            throw new IllegalStateException("the message queue of " + slot + " is full (jetty.egg.queueCapacity): '" +
+                action + "' was not sent");
+    }
+
+    private List<String> workerSlots()
+    {
+        List<String> slots = new ArrayList<>(workerCount);
+        for (int id = 1; id <= workerCount; id++)
+            slots.add(Transport.workerSlot(id));
+        return slots;
+    }
+
+    @Override
+    public void broadcast(String action, Object data)
+    {
+        byte[] bytes = encode(action, data);
+        for (String slot : workerSlots())
+            offer(slot, bytes, action);
+        offer(Transport.agentSlot(), bytes, action);
+    }
+
+    @Override
+    public void sendToApp(String action, Object data)
+    {
+        byte[] bytes = encode(action, data);
+        for (String slot : workerSlots())
+            offer(slot, bytes, action);
+    }
+
+    @Override
+    public void sendToAgent(String action, Object data)
+    {
+        offer(Transport.agentSlot(), encode(action, data), action);
+    }
+
+    @Override
+    public void sendRandom(String action, Object data)
+    {
+        byte[] bytes = encode(action, data);
+        if (self.role() != Role.AGENT)
+        {
+            offer(Transport.agentSlot(), bytes, action);
+            return;
+        }
+        List<String> ready = transport.processes().keySet().stream().filter(s -> !s.equals(Transport.agentSlot())).toList();
+        List<String> candidates = ready.isEmpty() ? workerSlots() : ready;
+        offer(candidates.get(ThreadLocalRandom.current().nextInt(candidates.size())), bytes, action);
+    }
+
+    @Override
+    public void sendTo(long pid, String action, Object data)
+    {
+        byte[] bytes = new Envelope(Envelope.Kind.MESSAGE, checkAction(action), self, pid, 0, data).encode(maxMessageBytes);
+        offer(slotOfPid(pid), bytes, action);
+    }
+
+    private static String checkAction(String action)
+    {
+        if (action == null || action.isEmpty())
+            throw new IllegalArgumentException("action must be a non-empty String, not " +
+                (action == null ? "null" : "''"));
+        return action;
+    }
+
+    private String slotOfPid(long pid)
+    {
+        String slot = find(transport.processes(), pid);
+        if (slot != null)
+            return slot;
+        // this process may not have heard yet of a process that just became ready: ask the registry itself
+        Map<String, Long> processes = transport.freshProcesses();
+        slot = find(processes, pid);
+        if (slot != null)
+            return slot;
+        throw new IllegalArgumentException("no process with pid " + pid + " in this cluster (ready now: " +
+            processes + ")");
+    }
+
+    private static String find(Map<String, Long> processes, long pid)
+    {
+        for (Map.Entry<String, Long> entry : processes.entrySet())
+        {
+            if (entry.getValue() == pid)
+                return entry.getKey();
+        }
+        return null;
+    }
+
+    @Override
+    public CompletableFuture<Object> request(long pid, String action, Object data, Duration timeout)
+    {
+        return request(slotOfPid(pid), pid, action, data, timeout);
+    }
+
+    @Override
+    public CompletableFuture<Object> requestAgent(String action, Object data, Duration timeout)
+    {
+        return request(Transport.agentSlot(), 0, action, data, timeout);
+    }
+
+    private CompletableFuture<Object> request(String slot, long pid, String action, Object data, Duration timeout)
+    {
+        long id = requestIds.incrementAndGet();
+        byte[] bytes = new Envelope(Envelope.Kind.REQUEST, checkAction(action), self, pid, id, data).encode(maxMessageBytes);
+        CompletableFuture<Object> future = new CompletableFuture<>();
+        pending.put(id, future);
+        try
+        {
+            offer(slot, bytes, action);
+        }
+        catch (RuntimeException e)
+        {
+            pending.remove(id);
+            throw e;
+        }
+        timeouts.schedule(() ->
+        {
+            if (pending.remove(id, future))
+                future.completeExceptionally(new TimeoutException("no answer to request '" + action + "' from " + slot +
+                    " within " + timeout.toMillis() + " ms"));
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return future;
+    }
+
+    @Override
+    public void handle(String action, RequestHandler handler)
+    {
+        handlers.put(checkAction(action), java.util.Objects.requireNonNull(handler, "handler"));
+    }
+
+    // ---- listening
+
+    @Override
+    public MessageListener on(String action, MessageListener listener)
+    {
+        return register(action, listener, false);
+    }
+
+    @Override
+    public MessageListener once(String action, MessageListener listener)
+    {
+        return register(action, listener, true);
+    }
+
+    private MessageListener register(String action, MessageListener listener, boolean once)
+    {
+        java.util.Objects.requireNonNull(listener, "listener");
+        listeners.computeIfAbsent(checkAction(action), a -> new CopyOnWriteArrayList<>())
+            .add(new Registration(listener, once, Thread.currentThread().getContextClassLoader()));
+        return listener;
+    }
+
+    @Override
+    public boolean off(String action, MessageListener listener)
+    {
+        List<Registration> registered = listeners.get(action);
+        if (registered == null)
+            return false;
+        for (Registration registration : registered)
+        {
+            if (registration.listener() == listener)
+                return registered.remove(registration);
+        }
+        return false;
+    }
+
+    @Override
+    public void onEggReady(EggReadyListener listener)
+    {
+        java.util.Objects.requireNonNull(listener, "listener");
+        synchronized (this)
+        {
+            if (!eggReady)
+            {
+                readyHooks.add(listener);
+                return;
+            }
+        }
+        runHook(listener);
+    }
+
+    @Override
+    public boolean isEggReady()
+    {
+        return eggReady;
+    }
+
+    @Override
+    public EggProcess self()
+    {
+        return self;
+    }
+
+    @Override
+    public int workerCount()
+    {
+        return workerCount;
+    }
+
+    @Override
+    public List<Long> workerPids()
+    {
+        Map<String, Long> processes = transport.processes();
+        List<Long> pids = new ArrayList<>();
+        for (String slot : workerSlots())
+        {
+            Long pid = processes.get(slot);
+            if (pid != null)
+                pids.add(pid);
+        }
+        return pids;
+    }
+
+    @Override
+    public long agentPid()
+    {
+        return transport.processes().getOrDefault(Transport.agentSlot(), 0L);
+    }
+
+    @Override
+    public String toString()
+    {
+        return "ClusterMessenger[" + self + "]";
+    }
+}

@@ -1,0 +1,82 @@
+package io.eggcluster.jetty.internal.messenger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.List;
+
+import com.hazelcast.client.config.ClientConfig;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.QueueConfig;
+
+/**
+ * The Hazelcast configuration of the cluster: the master's member, and the agent's and workers' clients.
+ * Loopback by default, no multicast, no auto-detection, no phone-home; a cluster name made per master start so no
+ * stray process on the host joins by accident.
+ */
+public final class HazelcastSetup
+{
+    private HazelcastSetup()
+    {
+    }
+
+    /**
+     * @param members other members for a cluster across hosts ({@code host:port}); empty for one host
+     */
+    public static Config member(String clusterName, String host, int port, List<String> members, int queueCapacity)
+    {
+        Config config = new Config();
+        config.setProperty("hazelcast.phone.home.enabled", "false");
+        config.setProperty("hazelcast.logging.type", "slf4j");
+        config.setProperty("hazelcast.shutdownhook.enabled", "false");
+        config.setClusterName(clusterName);
+        config.setInstanceName("egg-master-" + ProcessHandle.current().pid());
+        config.setProperty("hazelcast.socket.bind.any", "false");
+        config.setProperty("hazelcast.wait.seconds.before.join", "0");
+        NetworkConfig network = config.getNetworkConfig();
+        network.setPort(port).setPortAutoIncrement(false);
+        network.getInterfaces().setEnabled(true).addInterface(host);
+        JoinConfig join = network.getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        join.getTcpIpConfig().setEnabled(!members.isEmpty()).setMembers(members);
+        config.addQueueConfig(new QueueConfig(HazelcastTransport.QUEUE_PREFIX + "*").setMaxSize(queueCapacity));
+        return config;
+    }
+
+    public static ClientConfig client(String clusterName, String host, int port, String name, long connectTimeoutMs)
+    {
+        ClientConfig config = new ClientConfig();
+        config.setProperty("hazelcast.phone.home.enabled", "false");
+        config.setProperty("hazelcast.logging.type", "slf4j");
+        config.setProperty("hazelcast.shutdownhook.enabled", "false");
+        config.setClusterName(clusterName);
+        config.setInstanceName(name);
+        config.getNetworkConfig().addAddress(host + ":" + port).setSmartRouting(false);
+        config.getConnectionStrategyConfig().getConnectionRetryConfig()
+            .setInitialBackoffMillis(50)
+            .setMaxBackoffMillis(500)
+            .setClusterConnectTimeoutMillis(connectTimeoutMs);
+        return config;
+    }
+
+    /**
+     * @return a port free on {@code host} now (for the member, so the children can be told it before it binds)
+     */
+    public static int freePort(String host)
+    {
+        try (ServerSocket socket = new ServerSocket())
+        {
+            socket.setReuseAddress(false);
+            socket.bind(new InetSocketAddress(host, 0));
+            return socket.getLocalPort();
+        }
+        catch (IOException e)
+        {
+            throw new UncheckedIOException("no free port on " + host + " for the Hazelcast member", e);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package io.eggcluster.jetty.internal.messenger;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import com.hazelcast.collection.IQueue;
+import com.hazelcast.core.EntryEvent;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryRemovedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.eggcluster.jetty.api.EggProcess;
+import io.eggcluster.jetty.api.Role;
+
+/**
+ * The transport on Hazelcast: an {@link IQueue} per slot ({@value #QUEUE_PREFIX}{@code <slot>}, bounded by the
+ * member's queue configuration), and the registry {@value #REGISTRY} (slot to pid), of which each process keeps a
+ * local copy up to date with an entry listener.
+ */
+public final class HazelcastTransport implements Transport
+{
+    public static final String QUEUE_PREFIX = "egg-queue-";
+    public static final String REGISTRY = "egg-processes";
+
+    private final HazelcastInstance hazelcast;
+    private final Map<String, IQueue<byte[]>> queues = new ConcurrentHashMap<>();
+    private final Map<String, Long> processes = new ConcurrentHashMap<>();
+    private final IMap<String, Long> registry;
+
+    private interface RegistryListener extends EntryAddedListener<String, Long>, EntryUpdatedListener<String, Long>,
+        EntryRemovedListener<String, Long>
+    {
+    }
+
+    public HazelcastTransport(HazelcastInstance hazelcast)
+    {
+        this.hazelcast = hazelcast;
+        this.registry = hazelcast.getMap(REGISTRY);
+        registry.addEntryListener(new RegistryListener()
+        {
+            @Override
+            public void entryAdded(EntryEvent<String, Long> event)
+            {
+                processes.put(event.getKey(), event.getValue());
+            }
+
+            @Override
+            public void entryUpdated(EntryEvent<String, Long> event)
+            {
+                processes.put(event.getKey(), event.getValue());
+            }
+
+            @Override
+            public void entryRemoved(EntryEvent<String, Long> event)
+            {
+                processes.remove(event.getKey());
+            }
+        }, true);
+        processes.putAll(registry);
+    }
+
+    private IQueue<byte[]> queue(String slot)
+    {
+        return queues.computeIfAbsent(slot, s -> hazelcast.getQueue(QUEUE_PREFIX + s));
+    }
+
+    @Override
+    public boolean offer(String slot, byte[] message)
+    {
+        return queue(slot).offer(message);
+    }
+
+    @Override
+    public List<byte[]> poll(String slot, int max, long waitMs) throws InterruptedException
+    {
+        IQueue<byte[]> queue = queue(slot);
+        List<byte[]> batch = new ArrayList<>();
+        byte[] first = queue.poll(waitMs, TimeUnit.MILLISECONDS);
+        if (first == null)
+            return batch;
+        batch.add(first);
+        queue.drainTo(batch, max - 1);
+        return batch;
+    }
+
+    @Override
+    public Map<String, Long> processes()
+    {
+        return Map.copyOf(processes);
+    }
+
+    @Override
+    public Map<String, Long> freshProcesses()
+    {
+        Map<String, Long> now = Map.copyOf(registry);
+        processes.putAll(now);
+        processes.keySet().retainAll(now.keySet());
+        return now;
+    }
+
+    /** The master's side of the registry: a process is ready. */
+    public static void register(HazelcastInstance member, EggProcess process)
+    {
+        member.<String, Long>getMap(REGISTRY).set(ClusterMessenger.slotOf(process), process.pid());
+    }
+
+    /** The master's side of the registry: the process in this slot is gone. */
+    public static void unregister(HazelcastInstance member, Role role, int id)
+    {
+        member.<String, Long>getMap(REGISTRY).delete(ClusterMessenger.slotOf(new EggProcess(role, id, 0)));
+    }
+}

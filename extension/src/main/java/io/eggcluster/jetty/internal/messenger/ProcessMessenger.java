@@ -1,0 +1,147 @@
+package io.eggcluster.jetty.internal.messenger;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.List;
+import java.util.Map;
+
+import com.hazelcast.client.HazelcastClient;
+import com.hazelcast.core.HazelcastInstance;
+import io.eggcluster.jetty.api.EggProcess;
+import io.eggcluster.jetty.api.Messenger;
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The messenger of this agent or worker process, and its Hazelcast client. The client connects in the background
+ * while Jetty deploys; sends wait for it (up to the start timeout) and the process reports ready only once it is
+ * connected. {@link #current()} is how {@link Messenger#current()} finds it.
+ */
+public class ProcessMessenger extends ContainerLifeCycle
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessMessenger.class);
+    private static volatile ClusterMessenger current;
+
+    private final CompletableFuture<HazelcastInstance> client = new CompletableFuture<>();
+    private final CompletableFuture<HazelcastTransport> transport = client.thenApply(HazelcastTransport::new);
+    private final ClusterMessenger messenger;
+    private final long connectTimeoutMs;
+
+    /**
+     * @param self this process
+     * @param workers the configured number of workers
+     * @param clusterName the master's Hazelcast cluster name
+     * @param host the master's member address
+     * @param port the master's member port
+     * @param connectTimeoutMs how long to try to connect
+     * @param maxMessageBytes {@code jetty.egg.maxMessageBytes}
+     */
+    public ProcessMessenger(EggProcess self, int workers, String clusterName, String host, int port,
+                            long connectTimeoutMs, int maxMessageBytes)
+    {
+        this.connectTimeoutMs = connectTimeoutMs;
+        this.messenger = new ClusterMessenger(self, workers, new DeferredTransport(), maxMessageBytes);
+        addBean(messenger);
+        Thread connect = new Thread(() ->
+        {
+            try
+            {
+                long start = System.nanoTime();
+                HazelcastInstance instance = HazelcastClient.newHazelcastClient(HazelcastSetup.client(clusterName, host,
+                    port, "egg-" + self.role().id() + "-" + self.workerId() + "-" + self.pid(), connectTimeoutMs));
+                LOG.info("{} connected to the cluster's Hazelcast member {}:{} in {} ms", self, host, port,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                client.complete(instance);
+            }
+            catch (Throwable x)
+            {
+                client.completeExceptionally(x);
+            }
+        }, "egg-hazelcast-connect");
+        connect.setDaemon(true);
+        connect.start();
+        current = messenger;
+    }
+
+    /**
+     * @return the messenger of this process, or null when this process is not an agent or a worker
+     */
+    public static Messenger current()
+    {
+        return current;
+    }
+
+    public ClusterMessenger messenger()
+    {
+        return messenger;
+    }
+
+    /**
+     * Waits until the Hazelcast client is connected.
+     *
+     * @throws IllegalStateException saying why it is not
+     */
+    public void awaitConnected()
+    {
+        transport();
+    }
+
+    private HazelcastTransport transport()
+    {
+        try
+        {
+            return transport.get(connectTimeoutMs, TimeUnit.MILLISECONDS);
+        }
+        catch (TimeoutException e)
+        {
+            throw new IllegalStateException("not connected to the cluster's Hazelcast member within " +
+                connectTimeoutMs + " ms");
+        }
+        catch (InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while connecting to the cluster's Hazelcast member");
+        }
+        catch (java.util.concurrent.ExecutionException e)
+        {
+            throw new IllegalStateException("cannot connect to the cluster's Hazelcast member: " + e.getCause(), e.getCause());
+        }
+    }
+
+    @Override
+    protected void doStop() throws Exception
+    {
+        super.doStop();
+        client.thenAccept(HazelcastInstance::shutdown);
+    }
+
+    /** Waits for the connection on first use. */
+    private final class DeferredTransport implements Transport
+    {
+        @Override
+        public boolean offer(String slot, byte[] message) throws InterruptedException
+        {
+            return transport().offer(slot, message);
+        }
+
+        @Override
+        public List<byte[]> poll(String slot, int max, long waitMs) throws InterruptedException
+        {
+            return transport().poll(slot, max, waitMs);
+        }
+
+        @Override
+        public Map<String, Long> freshProcesses()
+        {
+            return transport().freshProcesses();
+        }
+
+        @Override
+        public Map<String, Long> processes()
+        {
+            return transport().processes();
+        }
+    }
+}

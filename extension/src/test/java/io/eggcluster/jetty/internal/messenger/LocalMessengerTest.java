@@ -1,0 +1,28 @@
+package io.eggcluster.jetty.internal.messenger;
+
+import io.eggcluster.jetty.api.EggProcess;
+import org.junit.jupiter.api.BeforeEach;
+
+/** The messenger contract on the in-JVM transport. */
+class LocalMessengerTest extends MessengerContract
+{
+    private LocalTransport transport;
+
+    @BeforeEach
+    void newCluster()
+    {
+        transport = new LocalTransport(CAPACITY);
+    }
+
+    @Override
+    Transport transport(EggProcess process)
+    {
+        return transport;
+    }
+
+    @Override
+    void register(EggProcess process)
+    {
+        transport.register(ClusterMessenger.slotOf(process), process.pid());
+    }
+}

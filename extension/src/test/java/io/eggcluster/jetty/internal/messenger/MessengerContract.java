@@ -1,0 +1,351 @@
+package io.eggcluster.jetty.internal.messenger;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.eggcluster.jetty.api.EggProcess;
+import io.eggcluster.jetty.api.Message;
+import io.eggcluster.jetty.api.MessageListener;
+import io.eggcluster.jetty.api.Role;
+import org.eclipse.jetty.util.component.LifeCycle;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What every transport must give the messenger: Egg's routing table, "itself included", per-sender order, holding
+ * messages until the receiver is ready, the refusals, and request/response. A cluster here is one agent and two
+ * workers in one JVM, with made-up pids.
+ */
+abstract class MessengerContract
+{
+    static final int CAPACITY = 2000;
+    static final int MAX_BYTES = 4096;
+    static final Duration QUIET = Duration.ofMillis(300);
+
+    final EggProcess agentProcess = new EggProcess(Role.AGENT, 0, 7000);
+    final EggProcess worker1Process = new EggProcess(Role.WORKER, 1, 7001);
+    final EggProcess worker2Process = new EggProcess(Role.WORKER, 2, 7002);
+    final List<ClusterMessenger> started = new ArrayList<>();
+
+    /** A transport for one process; all share the same cluster. */
+    abstract Transport transport(EggProcess process);
+
+    /** The master's registry: the process is ready. */
+    abstract void register(EggProcess process);
+
+    ClusterMessenger messenger(EggProcess process) throws Exception
+    {
+        ClusterMessenger messenger = new ClusterMessenger(process, 2, transport(process), MAX_BYTES);
+        messenger.start();
+        started.add(messenger);
+        return messenger;
+    }
+
+    /** A cluster whose three processes are registered and egg-ready. */
+    ClusterMessenger[] readyCluster() throws Exception
+    {
+        ClusterMessenger[] cluster = {messenger(agentProcess), messenger(worker1Process), messenger(worker2Process)};
+        for (ClusterMessenger messenger : cluster)
+        {
+            register(messenger.self());
+            messenger.eggReady();
+        }
+        return cluster;
+    }
+
+    @AfterEach
+    void stopMessengers() throws Exception
+    {
+        List<Thread> stops = new ArrayList<>();
+        for (ClusterMessenger messenger : started)
+        {
+            Thread stop = new Thread(() -> LifeCycle.stop(messenger));
+            stop.start();
+            stops.add(stop);
+        }
+        for (Thread stop : stops)
+            stop.join();
+        started.clear();
+    }
+
+    /** Collects what one process receives for one action. */
+    static final class Inbox implements MessageListener
+    {
+        final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
+
+        @Override
+        public void onMessage(Message message)
+        {
+            messages.add(message);
+        }
+
+        Message next() throws InterruptedException
+        {
+            Message message = messages.poll(10, TimeUnit.SECONDS);
+            if (message == null)
+                throw new AssertionError("no message within 10 s");
+            return message;
+        }
+
+        void assertNothingMore() throws InterruptedException
+        {
+            Message extra = messages.poll(QUIET.toMillis(), TimeUnit.MILLISECONDS);
+            assertNull(extra, () -> "unexpected " + extra);
+        }
+    }
+
+    private Inbox[] inboxes(ClusterMessenger[] cluster, String action)
+    {
+        Inbox[] inboxes = new Inbox[cluster.length];
+        for (int i = 0; i < cluster.length; i++)
+        {
+            inboxes[i] = new Inbox();
+            cluster[i].on(action, inboxes[i]);
+        }
+        return inboxes;
+    }
+
+    private static void assertReceives(Inbox inbox, Object data, EggProcess sender) throws InterruptedException
+    {
+        Message message = inbox.next();
+        assertEquals(data, message.data());
+        assertEquals(sender.pid(), message.sender().pid());
+        assertEquals(sender.role(), message.sender().role());
+    }
+
+    @Test
+    void broadcastFromAWorkerReachesEveryWorkerItselfIncludedAndTheAgent() throws Exception
+    {
+        ClusterMessenger[] c = readyCluster();
+        Inbox[] in = inboxes(c, "news");
+        c[1].broadcast("news", "hello");
+        for (Inbox inbox : in)
+            assertReceives(inbox, "hello", worker1Process);
+        for (Inbox inbox : in)
+            inbox.assertNothingMore();
+    }
+
+    @Test
+    void broadcastFromTheAgentReachesEveryWorkerAndTheAgent() throws Exception
+    {
+        ClusterMessenger[] c = readyCluster();
+        Inbox[] in = inboxes(c, "news");
+        c[0].broadcast("news", 42);
+        for (Inbox inbox : in)
+            assertReceives(inbox, 42, agentProcess);
+    }
+
+    @Test
+    void sendToAppReachesEveryWorkerItselfIncludedNotTheAgent() throws Exception
+    {
+        ClusterMessenger[] c = readyCluster();
+        Inbox[] in = inboxes(c, "app");
+        c[2].sendToApp("app", List.of(1, 2));
+        assertReceives(in[1], List.of(1, 2), worker2Process);
+        assertReceives(in[2], List.of(1, 2), worker2Process);
+        in[0].assertNothingMore();
+        c[0].sendToApp("app", "from agent");
+        assertReceives(in[1], "from agent", agentProcess);
+        assertReceives(in[2], "from agent", agentProcess);
+        in[0].assertNothingMore();
+    }
+
+    @Test
+    void sendToAgentReachesOnlyTheAgent() throws Exception
+    {
+        ClusterMessenger[] c = readyCluster();
+        Inbox[] in = inboxes(c, "job");
+        c[1].sendToAgent("job", Map.of("n", 1));
+        assertReceives(in[0], Map.of("n", 1), worker1Process);
+        in[1].assertNothingMore();
+        in[2].assertNothingMore();
+    }
+
+    @Test
+    void sendRandomFromAWorkerGoesToTheAgentAndFromTheAgentToExactlyOneWorker() throws Exception
+    {
+        ClusterMessenger[] c = readyCluster();
+        Inbox[] in = inboxes(c, "pick");
+        c[2].sendRandom("pick", "w");
+        assertReceives(in[0], "w", worker2Process);
+        for (int i = 0; i < 20; i++)
+            c[0].sendRandom("pick", i);
+        List<Object> seen = new ArrayList<>();
+        Thread.sleep(QUIET.toMillis());
+        in[1].messages.forEach(m -> seen.add(m.data()));
+        in[2].messages.forEach(m -> seen.add(m.data()));
+        assertEquals(20, seen.size(), "each of the 20 reached exactly one worker: " + seen);
+        assertEquals(20, seen.stream().distinct().count());
+        in[0].assertNothingMore();
+    }
+
+    @Test
+    void sendToReachesTheProcessWithThatPidAndAnUnknownPidIsAnError() throws Exception
+    {
+        ClusterMessenger[] c = readyCluster();
+        Inbox[] in = inboxes(c, "direct");
+        c[0].sendTo(worker2Process.pid(), "direct", true);
+        assertReceives(in[2], true, agentProcess);
+        c[1].sendTo(agentProcess.pid(), "direct", false);
+        assertReceives(in[0], false, worker1Process);
+        in[1].assertNothingMore();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c[1].sendTo(4242, "direct", 1));
+        assertTrue(e.getMessage().contains("no process with pid 4242"), e.getMessage());
+    }
+
+    @Test
+    void messagesFromOneSenderArriveInOrder() throws Exception
+    {
+        ClusterMessenger[] c = readyCluster();
+        Inbox[] in = inboxes(c, "seq");
+        for (int i = 0; i < 500; i++)
+            c[1].sendToAgent("seq", i);
+        for (int i = 0; i < 500; i++)
+            assertEquals(i, in[0].next().data());
+    }
+
+    @Test
+    void messagesSentBeforeTheReceiverIsReadyAreHeldAndDelivered() throws Exception
+    {
+        ClusterMessenger agent = messenger(agentProcess);
+        ClusterMessenger worker = messenger(worker1Process);
+        register(agentProcess);
+        agent.eggReady();
+        Inbox inbox = new Inbox();
+        worker.on("early", inbox);
+        agent.sendToApp("early", "first");
+        agent.sendToApp("early", "second");
+        inbox.assertNothingMore();
+        worker.eggReady();
+        assertEquals("first", inbox.next().data());
+        assertEquals("second", inbox.next().data());
+    }
+
+    @Test
+    void aFullHoldIsAnErrorTheSenderSees() throws Exception
+    {
+        ClusterMessenger agent = messenger(agentProcess);
+        for (int i = 0; i < CAPACITY; i++)
+            agent.sendToAgent("fill", i);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> agent.sendToAgent("fill", "one more"));
+        assertTrue(e.getMessage().contains("agent is full"), e.getMessage());
+        assertTrue(e.getMessage().contains("'fill' was not sent"), e.getMessage());
+    }
+
+    @Test
+    void aPayloadThatIsNotJsonLikeIsRefusedNamingTheType() throws Exception
+    {
+        ClusterMessenger[] c = readyCluster();
+        IllegalArgumentException date = assertThrows(IllegalArgumentException.class,
+            () -> c[1].sendToAgent("when", Map.of("at", new Date())));
+        assertTrue(date.getMessage().contains("java.util.Date at data.at"), date.getMessage());
+        Map<Object, Object> intKeys = new HashMap<>();
+        intKeys.put(1, "x");
+        IllegalArgumentException key = assertThrows(IllegalArgumentException.class, () -> c[1].broadcast("k", intKeys));
+        assertTrue(key.getMessage().contains("map key of type java.lang.Integer"), key.getMessage());
+        IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
+            () -> c[1].sendToApp("big", "x".repeat(MAX_BYTES)));
+        assertTrue(big.getMessage().contains("larger than jetty.egg.maxMessageBytes=" + MAX_BYTES), big.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> c[1].sendToAgent("", 1));
+    }
+
+    @Test
+    void aFailingListenerDisturbsNeitherTheOthersNorLaterMessages() throws Exception
+    {
+        ClusterMessenger[] c = readyCluster();
+        c[0].on("x", m ->
+        {
+            throw new IllegalStateException("listener bug");
+        });
+        Inbox inbox = new Inbox();
+        c[0].on("x", inbox);
+        c[1].sendToAgent("x", 1);
+        c[1].sendToAgent("x", 2);
+        assertEquals(1, inbox.next().data());
+        assertEquals(2, inbox.next().data());
+    }
+
+    @Test
+    void onceListensOnceAndOffRemoves() throws Exception
+    {
+        ClusterMessenger[] c = readyCluster();
+        Inbox once = new Inbox();
+        Inbox on = new Inbox();
+        c[0].once("y", once);
+        c[0].on("y", on);
+        c[1].sendToAgent("y", 1);
+        c[1].sendToAgent("y", 2);
+        assertEquals(1, once.next().data());
+        assertEquals(1, on.next().data());
+        assertEquals(2, on.next().data());
+        once.assertNothingMore();
+        assertTrue(c[0].off("y", on));
+        c[1].sendToAgent("y", 3);
+        on.assertNothingMore();
+    }
+
+    @Test
+    void requestsAreAnsweredByTheHandlerAndFailClearly() throws Exception
+    {
+        ClusterMessenger[] c = readyCluster();
+        c[0].handle("add", m ->
+        {
+            List<?> numbers = (List<?>)m.data();
+            return ((Number)numbers.get(0)).intValue() + ((Number)numbers.get(1)).intValue();
+        });
+        c[2].handle("async", m -> CompletableFuture.supplyAsync(() -> "later " + m.data()));
+        c[0].handle("broken", m ->
+        {
+            throw new IllegalStateException("handler bug");
+        });
+        assertEquals(5, c[1].requestAgent("add", List.of(2, 3), Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS));
+        assertEquals("later x", c[1].request(worker2Process.pid(), "async", "x", Duration.ofSeconds(10))
+            .get(10, TimeUnit.SECONDS));
+
+        ExecutionException broken = assertThrows(ExecutionException.class,
+            () -> c[1].requestAgent("broken", null, Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS));
+        assertTrue(broken.getCause().getMessage().contains("handler bug"), broken.getCause().getMessage());
+        ExecutionException missing = assertThrows(ExecutionException.class,
+            () -> c[1].requestAgent("nobody", null, Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS));
+        assertTrue(missing.getCause().getMessage().contains("no handler for request 'nobody'"),
+            missing.getCause().getMessage());
+
+        c[0].handle("slow", m -> new CompletableFuture<>());
+        ExecutionException timeout = assertThrows(ExecutionException.class,
+            () -> c[1].requestAgent("slow", null, Duration.ofMillis(200)).get(10, TimeUnit.SECONDS));
+        assertInstanceOf(TimeoutException.class, timeout.getCause());
+        assertTrue(timeout.getCause().getMessage().contains("within 200 ms"), timeout.getCause().getMessage());
+    }
+
+    @Test
+    void eggReadyHooksRunOnceAndAtOnceWhenRegisteredLate() throws Exception
+    {
+        ClusterMessenger worker = messenger(worker1Process);
+        BlockingQueue<String> calls = new LinkedBlockingQueue<>();
+        worker.onEggReady(m -> calls.add("early"));
+        assertTrue(calls.isEmpty());
+        worker.eggReady();
+        worker.eggReady();
+        assertEquals("early", calls.poll(10, TimeUnit.SECONDS));
+        worker.onEggReady(m -> calls.add("late"));
+        assertEquals("late", calls.poll(10, TimeUnit.SECONDS));
+        assertNull(calls.poll(QUIET.toMillis(), TimeUnit.MILLISECONDS));
+        assertTrue(worker.isEggReady());
+    }
+}
