@@ -236,6 +236,25 @@ final class Cluster implements AutoCloseable
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
+    /** The state of a process and its threads' stacks, for a failure message. */
+    static String describe(long pid)
+    {
+        StringBuilder text = new StringBuilder();
+        try
+        {
+            text.append(Files.readString(Path.of("/proc/" + pid + "/status")).lines()
+                .filter(l -> l.startsWith("State") || l.startsWith("PPid")).toList());
+            Process jstack = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
+                String.valueOf(pid)).redirectErrorStream(true).start();
+            text.append('\n').append(new String(jstack.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        }
+        catch (IOException e)
+        {
+            text.append(e);
+        }
+        return text.toString();
+    }
+
     /** SIGKILL to any process. */
     static void kill9(long pid)
     {

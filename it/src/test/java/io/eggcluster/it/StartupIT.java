@@ -113,7 +113,7 @@ class StartupIT
             "jetty.egg.workers=1"))
         {
             cluster.awaitEggReady();
-            cluster.awaitLine(Pattern.compile("visibility: api=server internal=hidden"), Duration.ZERO, 0, false);
+            cluster.awaitLine(Pattern.compile("visibility: api=server internal=hidden hazelcast=hidden"), Duration.ZERO, 0, false);
         }
     }
 

@@ -103,7 +103,8 @@ class StopIT
                 long left = TimeUnit.SECONDS.toNanos(5) - (System.nanoTime() - killedAt);
                 ProcessHandle.of(pid).ifPresent(p -> p.onExit().completeOnTimeout(null, Math.max(0, left),
                     TimeUnit.NANOSECONDS).join());
-                assertFalse(Cluster.alive(pid), "child " + pid + " still runs 5 s after the master was killed");
+                assertFalse(Cluster.alive(pid), () -> "child " + pid + " still runs 5 s after the master was killed: " +
+                    Cluster.describe(pid));
             }
         }
     }

@@ -54,6 +54,21 @@ public class SampleAgent implements AgentHook
             Probes.send(messenger, (String)what.get("pattern"), (String)what.get("tag"), ((Number)what.get("to")).longValue());
             return null;
         });
+        // benchmarks (BenchServlet): answer pings, count floods
+        messenger.on("ping", message ->
+        {
+            Map<?, ?> ping = (Map<?, ?>)message.data();
+            messenger.sendTo(((Number)ping.get("pid")).longValue(), "pong", Map.of("seq", ping.get("seq")));
+        });
+        Map<Object, Long> floods = new java.util.HashMap<>();
+        messenger.on("flood", message -> floods.merge(((Map<?, ?>)message.data()).get("run"), 1L, Long::sum));
+        messenger.on("flood-end", message ->
+        {
+            Map<?, ?> end = (Map<?, ?>)message.data();
+            Long arrived = floods.remove(end.get("run"));
+            messenger.sendTo(((Number)end.get("pid")).longValue(), "flood-done",
+                Map.of("run", end.get("run"), "arrived", arrived == null ? 0L : arrived));
+        });
         messenger.on("cache-sync", message ->
             messenger.sendTo(message.sender().pid(), "cache-snapshot", Map.of("entries", new LinkedHashMap<>(cache))));
     }

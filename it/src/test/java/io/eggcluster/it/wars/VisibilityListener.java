@@ -4,8 +4,9 @@ import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 
 /**
- * In a test WAR: logs what the webapp can load, {@code visibility: api=<loader> internal=<hidden|VISIBLE>}.
- * The API must come from the server (not the webapp's own loader) and the internals must stay hidden.
+ * In a test WAR: logs what the webapp can load,
+ * {@code visibility: api=<loader> internal=<hidden|VISIBLE> hazelcast=<hidden|VISIBLE>}. The API must come from the
+ * server (not the webapp's own loader); the internals and Hazelcast must stay hidden.
  */
 public class VisibilityListener implements ServletContextListener
 {
@@ -33,6 +34,16 @@ public class VisibilityListener implements ServletContextListener
         {
             internal = "hidden";
         }
-        event.getServletContext().log("visibility: api=" + api + " internal=" + internal);
+        String hazelcast;
+        try
+        {
+            Class.forName("com.hazelcast.core.Hazelcast", false, webapp);
+            hazelcast = "VISIBLE";
+        }
+        catch (ClassNotFoundException e)
+        {
+            hazelcast = "hidden";
+        }
+        event.getServletContext().log("visibility: api=" + api + " internal=" + internal + " hazelcast=" + hazelcast);
     }
 }

@@ -28,7 +28,7 @@ abstract class Child extends ContainerLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(Child.class);
     /** How long a child whose master vanished may take to stop before it halts. */
-    private static final long ORPHAN_HALT_MS = 3000;
+    private static final long ORPHAN_HALT_MS = 1000;
 
     /** The real standard output, even when the console-capture module has replaced System.out. */
     private static final PrintStream REPORTS = new PrintStream(new FileOutputStream(FileDescriptor.out), true,

@@ -42,7 +42,8 @@ public final class HazelcastSetup
         JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
-        join.getTcpIpConfig().setEnabled(!members.isEmpty()).setMembers(members);
+        // TCP/IP join with the given members, or only this member's own address: no multicast, nothing to find
+        join.getTcpIpConfig().setEnabled(true).setMembers(members.isEmpty() ? List.of(host + ":" + port) : members);
         config.addQueueConfig(new QueueConfig(HazelcastTransport.QUEUE_PREFIX + "*").setMaxSize(queueCapacity));
         return config;
     }

@@ -73,6 +73,15 @@ public class ProcessMessenger extends ContainerLifeCycle
         return current;
     }
 
+    /**
+     * Makes {@code messenger} this JVM's messenger without any cluster: for webapps in an embedded container
+     * (tests). Not for a process started by a master, which has its own.
+     */
+    public static void install(ClusterMessenger messenger)
+    {
+        current = messenger;
+    }
+
     public ClusterMessenger messenger()
     {
         return messenger;

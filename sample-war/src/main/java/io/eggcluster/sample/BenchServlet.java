@@ -1,0 +1,135 @@
+package io.eggcluster.sample;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.eggcluster.jetty.api.EggProcess;
+import io.eggcluster.jetty.api.Messenger;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * Messenger benchmarks, measured inside a worker:
+ * <ul>
+ *   <li>{@code GET /rtt?n=1000}: n sequential round trips, {@code sendToAgent("ping", {seq,pid})} answered by the
+ *       agent with {@code sendTo(pid, "pong", {seq})}, each timed with {@code System.nanoTime};
+ *       {@code {n,p50_us,p99_us,mean_us,min_us,max_us,total_ms,roundtrips_per_s,pid}};</li>
+ *   <li>{@code GET /flood?n=100000}: n messages to the agent as fast as they go, then {@code flood-end}; the agent
+ *       counts them and answers {@code flood-done} with the count; {@code {n,arrived,complete,elapsed_ms,msgs_per_s,pid}}.</li>
+ * </ul>
+ */
+public class BenchServlet extends HttpServlet
+{
+    private static final int MAX_N = 1_000_000;
+    private static final AtomicLong RUNS = new AtomicLong();
+    private final Map<Long, CompletableFuture<Void>> pongs = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Long>> floods = new ConcurrentHashMap<>();
+
+    @Override
+    public void init()
+    {
+        Messenger messenger = messenger(getServletContext());
+        if (messenger == null)
+            return;
+        messenger.on("pong", message ->
+        {
+            CompletableFuture<Void> pong = pongs.remove(((Number)((Map<?, ?>)message.data()).get("seq")).longValue());
+            if (pong != null)
+                pong.complete(null);
+        });
+        messenger.on("flood-done", message ->
+        {
+            Map<?, ?> done = (Map<?, ?>)message.data();
+            CompletableFuture<Long> flood = floods.remove((String)done.get("run"));
+            if (flood != null)
+                flood.complete(((Number)done.get("arrived")).longValue());
+        });
+    }
+
+    private static Messenger messenger(ServletContext context)
+    {
+        return (Messenger)context.getAttribute(Messenger.ATTRIBUTE);
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException
+    {
+        Messenger messenger = messenger(getServletContext());
+        if (messenger == null)
+        {
+            response.sendError(503, "not in an Egg cluster: no messenger");
+            return;
+        }
+        int n;
+        try
+        {
+            n = Integer.parseInt(request.getParameter("n") == null ? "1000" : request.getParameter("n"));
+            if (n < 1 || n > MAX_N)
+                throw new NumberFormatException();
+        }
+        catch (NumberFormatException e)
+        {
+            response.sendError(400, "n='" + request.getParameter("n") + "' must be a whole number from 1 to " + MAX_N);
+            return;
+        }
+        response.setContentType("application/json");
+        try
+        {
+            response.getWriter().write(request.getServletPath().equals("/rtt") ? rtt(messenger, n) : flood(messenger, n));
+        }
+        catch (Exception e)
+        {
+            response.sendError(500, String.valueOf(e));
+        }
+    }
+
+    private String rtt(Messenger messenger, int n) throws Exception
+    {
+        long pid = EggProcess.current().pid();
+        long[] micros = new long[n];
+        long base = RUNS.incrementAndGet() * MAX_N;
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++)
+        {
+            long seq = base + i;
+            CompletableFuture<Void> pong = new CompletableFuture<>();
+            pongs.put(seq, pong);
+            long t0 = System.nanoTime();
+            messenger.sendToAgent("ping", Map.of("seq", seq, "pid", pid));
+            pong.get(10, TimeUnit.SECONDS);
+            micros[i] = (System.nanoTime() - t0) / 1000;
+        }
+        long totalNanos = System.nanoTime() - start;
+        Arrays.sort(micros);
+        long sum = 0;
+        for (long m : micros)
+            sum += m;
+        return "{\"n\":" + n + ",\"p50_us\":" + micros[(int)(n * 0.50)] + ",\"p99_us\":" +
+            micros[Math.min(n - 1, (int)(n * 0.99))] + ",\"mean_us\":" + sum / n + ",\"min_us\":" + micros[0] +
+            ",\"max_us\":" + micros[n - 1] + ",\"total_ms\":" + totalNanos / 1_000_000 + ",\"roundtrips_per_s\":" +
+            (long)(n / (totalNanos / 1e9)) + ",\"pid\":" + pid + "}";
+    }
+
+    private String flood(Messenger messenger, int n) throws Exception
+    {
+        long pid = EggProcess.current().pid();
+        String run = pid + "-" + RUNS.incrementAndGet();
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        floods.put(run, done);
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++)
+            messenger.sendToAgent("flood", Map.of("run", run, "seq", i));
+        messenger.sendToAgent("flood-end", Map.of("run", run, "n", n, "pid", pid));
+        long arrived = done.get(120, TimeUnit.SECONDS);
+        long nanos = System.nanoTime() - start;
+        return "{\"n\":" + n + ",\"arrived\":" + arrived + ",\"complete\":" + (arrived == n) + ",\"elapsed_ms\":" +
+            nanos / 1_000_000 + ",\"msgs_per_s\":" + (long)(arrived / (nanos / 1e9)) + ",\"pid\":" + pid + "}";
+    }
+}
