@@ -15,16 +15,13 @@ BASE_DIR=$PWD/jetty-module/target/jetty-base
 OUT=$PWD/it/target/messenger-bench
 [ -f "$HOME_DIR/start.jar" ] || { echo "no distribution in jetty-module/target: run 'mvn -B package -DskipTests' first" >&2; exit 2; }
 rm -rf "$OUT" && mkdir -p "$OUT" && cp -r "$BASE_DIR" "$OUT/base"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo $((20000 + RANDOM % 20000)))
-(cd "$OUT/base" && exec java -jar "$HOME_DIR/start.jar" jetty.http.host=127.0.0.1 jetty.http.port="$port" jetty.egg.workers="$WORKERS" >"$OUT/cluster.log" 2>&1) &
-master=$!
+. "$(dirname "$0")/lib.sh"
+port=$(free_port)
+start_cluster "$OUT/base" "$port" "$WORKERS" "$OUT/cluster.log"
+master=$MASTER
 trap 'kill -TERM $master 2>/dev/null; wait $master 2>/dev/null || true' EXIT
-until grep -q '^[^[].*egg-ready in' "$OUT/cluster.log"; do
-  kill -0 $master 2>/dev/null || { echo "the cluster did not start, see $OUT/cluster.log" >&2; exit 1; }
-  sleep 0.1
-done
+await_egg_ready "$OUT/cluster.log"
 field() { sed -E "s/.*\"$1\":([0-9.]+|true|false).*/\1/"; }
-median() { sort -n | awk '{v[NR]=$1} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "median %s  min %s  max %s", m, v[1], v[NR]}'; }
 get() { curl -sf --max-time 300 "http://127.0.0.1:$port$1"; }
 
 echo "warm-up"; get "/rtt?n=2000" >/dev/null; get "/flood?n=5000" >/dev/null
@@ -38,7 +35,7 @@ for run in $(seq 1 "$RUNS"); do
 done
 echo
 echo "messenger, $WORKERS workers, $(nproc) cores, $RUNS runs"
-printf '%-46s %s\n' "round trip worker->agent->worker p50 (us)" "$(median < "$OUT/p50.txt")"
-printf '%-46s %s\n' "round trip worker->agent->worker p99 (us)" "$(median < "$OUT/p99.txt")"
-printf '%-46s %s\n' "one-way worker->agent (msgs/s)" "$(median < "$OUT/tput.txt")"
+printf '%-46s %s\n' "round trip worker->agent->worker p50 (us)" "$(stats < "$OUT/p50.txt")"
+printf '%-46s %s\n' "round trip worker->agent->worker p99 (us)" "$(stats < "$OUT/p99.txt")"
+printf '%-46s %s\n' "one-way worker->agent (msgs/s)" "$(stats < "$OUT/tput.txt")"
 printf '%-46s %s of %s sent per run\n' "arrived at the agent" "$(sort -n "$OUT/arrived.txt" | head -1)" "$FLOOD_N"

@@ -16,23 +16,18 @@ OUT=$PWD/it/target/startup-figures
 [ -f "$HOME_DIR/start.jar" ] || { echo "no distribution in jetty-module/target: run 'mvn -B package -DskipTests' first" >&2; exit 2; }
 rm -rf "$OUT" && mkdir -p "$OUT"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
-  || echo $((20000 + RANDOM % 20000)); }
+. "$(dirname "$0")/lib.sh"
 now_ms() { date +%s%3N; }
 rss_mb() { awk '/^VmRSS/ {printf "%.0f\n", $2/1024}' "/proc/$1/status" 2>/dev/null || echo NA; }
-stats() { sort -n | awk '{v[NR]=$1} END {if (NR==0) {print "n/a"; exit} m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "median %s  min %s  max %s  (n=%d)\n", m, v[1], v[NR], NR}'; }
 
 for run in $(seq 1 "$RUNS"); do
   base="$OUT/base-$run"; cp -r "$BASE_DIR" "$base"
   port=$(free_port); log="$OUT/run-$run.log"
   start=$(now_ms)
-  (cd "$base" && exec java -jar "$HOME_DIR/start.jar" jetty.http.host=127.0.0.1 jetty.http.port="$port" jetty.egg.workers="$WORKERS" >"$log" 2>&1) &
-  master=$!
+  start_cluster "$base" "$port" "$WORKERS" "$log"
+  master=$MASTER
   trap 'kill -9 $master 2>/dev/null || true' EXIT
-  until grep -q '^[^[].*egg-ready in' "$log"; do
-    kill -0 $master 2>/dev/null || { echo "run $run: master exited before egg-ready, see $log" >&2; exit 1; }
-    sleep 0.02
-  done
+  await_egg_ready "$log"
   ready=$(now_ms)
   line=$(grep '^[^[].*egg-ready in' "$log")
   reported=$(sed -E 's/.*egg-ready in ([0-9]+) ms.*/\1/' <<<"$line")

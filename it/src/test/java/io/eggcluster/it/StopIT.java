@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
+import io.eggcluster.it.wars.BlockingListener;
 import io.eggcluster.it.wars.StuckOnStopListener;
 
 import org.junit.jupiter.api.Test;
@@ -73,7 +74,7 @@ class StopIT
     void aWorkerThatDoesNotStopInTimeIsKilled() throws Exception
     {
         try (Cluster cluster = Cluster.start("stuck-on-stop",
-            TestWars.withListenerWar("stuck-war", StuckOnStopListener.class),
+            TestWars.withListenerWar("stuck-war", StuckOnStopListener.class, BlockingListener.class),
             "jetty.egg.workers=1", "jetty.egg.stopTimeout=2000"))
         {
             Cluster.EggReady ready = cluster.awaitEggReady();

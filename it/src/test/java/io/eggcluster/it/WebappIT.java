@@ -93,7 +93,7 @@ class WebappIT
     {
         String before = get(base, "status");
         assertTrue(before.contains("\"attribute\":true"), before);
-        assertTrue(before.contains("\"sameAsCurrent\":true"), before);
+        assertTrue(before.contains("\"sameProcess\":true"), before);
         assertTrue(before.contains("\"attributeInListener\":true"), "the app's own listener saw it: " + before);
         assertTrue(before.contains("\"eggReadyCalls\":0"), "no egg-ready yet: " + before);
 

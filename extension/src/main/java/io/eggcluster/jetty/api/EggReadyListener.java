@@ -6,8 +6,9 @@ import java.util.EventListener;
  * Egg's {@code egg-ready} hook: called once every process of the cluster is ready (the agent and every worker),
  * after which messages flow. Implement it on a class that is also a {@code ServletContextListener} declared in
  * {@code web.xml} (the extension finds it among the webapp's listeners), or register it with
- * {@link Messenger#onEggReady(EggReadyListener)}; registered after egg-ready, it is called at once.
- * Called on the messenger thread, before any message is delivered to this process.
+ * {@link Messenger#onEggReady(EggReadyListener)}; registered after egg-ready, it is called at once on the
+ * registering thread. Hooks registered before egg-ready are called on the messenger thread, before any message is
+ * delivered to this process.
  */
 @FunctionalInterface
 public interface EggReadyListener extends EventListener

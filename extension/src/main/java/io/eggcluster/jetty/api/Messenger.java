@@ -39,8 +39,9 @@ import java.util.concurrent.CompletableFuture;
  *       messages.</li>
  * </ul>
  *
- * <p>In a webapp the messenger is the {@code ServletContext} attribute {@value #ATTRIBUTE}; anywhere in the process,
- * {@link #current()} returns it.</p>
+ * <p>In a webapp the messenger is the {@code ServletContext} attribute {@value #ATTRIBUTE} (what the webapp
+ * registers through it is unregistered when the webapp stops); anywhere in the process, {@link #current()} returns
+ * the process's messenger.</p>
  */
 public interface Messenger
 {
@@ -86,7 +87,8 @@ public interface Messenger
     CompletableFuture<Object> requestAgent(String action, Object data, Duration timeout);
 
     /**
-     * Answers requests for {@code action} in this process; one handler per action, a second replaces the first.
+     * Answers requests for {@code action} in this process; one handler per action, a second replaces the first,
+     * {@code null} removes it.
      */
     void handle(String action, RequestHandler handler);
 

@@ -11,8 +11,9 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 
 /**
  * Added to every ee10 webapp of a worker by {@code environments/ee10-egg-cluster.xml}: puts the process's
- * {@link Messenger} in the {@value Messenger#ATTRIBUTE} attribute and, once egg-ready has come, calls every
- * listener of the webapp that implements {@link EggReadyListener}. Lives in the ee10 environment (it needs
+ * {@link Messenger} in the {@value Messenger#ATTRIBUTE} attribute (a view that unregisters what the webapp registered
+ * when the webapp stops) and, once egg-ready has come, calls every listener of the webapp that implements
+ * {@link EggReadyListener}. Lives in the ee10 environment (it needs
  * {@code jakarta.servlet}); everything it uses of the cluster is the server's API.
  */
 public class EggServletContextListener implements ServletContextListener
@@ -31,9 +32,17 @@ public class EggServletContextListener implements ServletContextListener
             context.log("egg-cluster: no messenger for this webapp: " + e.getMessage());
             return;
         }
-        context.setAttribute(Messenger.ATTRIBUTE, messenger);
+        WebappMessenger webappMessenger = new WebappMessenger(messenger);
+        context.setAttribute(Messenger.ATTRIBUTE, webappMessenger);
         ClassLoader webapp = Thread.currentThread().getContextClassLoader();
-        messenger.onEggReady(m -> eggReady(context, webapp, m));
+        webappMessenger.onEggReady(m -> eggReady(context, webapp, m));
+    }
+
+    @Override
+    public void contextDestroyed(ServletContextEvent event)
+    {
+        if (event.getServletContext().getAttribute(Messenger.ATTRIBUTE) instanceof WebappMessenger messenger)
+            messenger.close();
     }
 
     private static void eggReady(ServletContext context, ClassLoader webapp, Messenger messenger)

@@ -10,6 +10,11 @@ public class BlockingListener implements ServletContextListener
     public void contextInitialized(ServletContextEvent event)
     {
         event.getServletContext().log("blocking-war: blocking in contextInitialized");
+        sleepForever();
+    }
+
+    static void sleepForever()
+    {
         try
         {
             Thread.sleep(Long.MAX_VALUE);

@@ -10,13 +10,6 @@ public class StuckOnStopListener implements ServletContextListener
     public void contextDestroyed(ServletContextEvent event)
     {
         event.getServletContext().log("stuck-war: blocking in contextDestroyed");
-        try
-        {
-            Thread.sleep(Long.MAX_VALUE);
-        }
-        catch (InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-        }
+        BlockingListener.sleepForever();
     }
 }

@@ -14,36 +14,22 @@ public class VisibilityListener implements ServletContextListener
     public void contextInitialized(ServletContextEvent event)
     {
         ClassLoader webapp = Thread.currentThread().getContextClassLoader();
-        String api;
-        try
-        {
-            Class<?> process = Class.forName("io.eggcluster.jetty.api.EggProcess", false, webapp);
-            api = process.getClassLoader() == webapp ? "webapp" : "server";
-        }
-        catch (ClassNotFoundException e)
-        {
-            api = "missing";
-        }
-        String internal;
-        try
-        {
-            Class.forName("io.eggcluster.jetty.internal.EggCluster", false, webapp);
-            internal = "VISIBLE";
-        }
-        catch (ClassNotFoundException e)
-        {
-            internal = "hidden";
-        }
-        String hazelcast;
-        try
-        {
-            Class.forName("com.hazelcast.core.Hazelcast", false, webapp);
-            hazelcast = "VISIBLE";
-        }
-        catch (ClassNotFoundException e)
-        {
-            hazelcast = "hidden";
-        }
+        Class<?> process = load("io.eggcluster.jetty.api.EggProcess", webapp);
+        String api = process == null ? "missing" : process.getClassLoader() == webapp ? "webapp" : "server";
+        String internal = load("io.eggcluster.jetty.internal.EggCluster", webapp) == null ? "hidden" : "VISIBLE";
+        String hazelcast = load("com.hazelcast.core.Hazelcast", webapp) == null ? "hidden" : "VISIBLE";
         event.getServletContext().log("visibility: api=" + api + " internal=" + internal + " hazelcast=" + hazelcast);
+    }
+
+    private static Class<?> load(String name, ClassLoader loader)
+    {
+        try
+        {
+            return Class.forName(name, false, loader);
+        }
+        catch (ClassNotFoundException e)
+        {
+            return null;
+        }
     }
 }

@@ -26,8 +26,8 @@ public class StatusServlet extends HttpServlet
             late = ",\"lateHookRanAtOnce\":" + ran.get();
         }
         response.setContentType("application/json");
-        response.getWriter().write("{\"attribute\":" + (messenger != null) + ",\"sameAsCurrent\":" +
-            (messenger == Messenger.current()) + ",\"attributeInListener\":" + HooksListener.attributeSeen +
+        response.getWriter().write("{\"attribute\":" + (messenger != null) + ",\"sameProcess\":" +
+            (messenger != null && messenger.self().pid() == Messenger.current().self().pid()) + ",\"attributeInListener\":" + HooksListener.attributeSeen +
             ",\"eggReadyCalls\":" + HooksListener.EGG_READY_CALLS.get() + ",\"pings\":\"" + HooksListener.PINGS + "\"" +
             late + "}");
     }

@@ -436,7 +436,10 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     @Override
     public void handle(String action, RequestHandler handler)
     {
-        handlers.put(checkAction(action), java.util.Objects.requireNonNull(handler, "handler"));
+        if (handler == null)
+            handlers.remove(checkAction(action));
+        else
+            handlers.put(checkAction(action), handler);
     }
 
     // ---- listening

@@ -1,10 +1,8 @@
 package io.eggcluster.jetty.internal.messenger;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 import com.hazelcast.collection.IQueue;
 import com.hazelcast.core.EntryEvent;
@@ -77,14 +75,7 @@ public final class HazelcastTransport implements Transport
     @Override
     public List<byte[]> poll(String slot, int max, long waitMs) throws InterruptedException
     {
-        IQueue<byte[]> queue = queue(slot);
-        List<byte[]> batch = new ArrayList<>();
-        byte[] first = queue.poll(waitMs, TimeUnit.MILLISECONDS);
-        if (first == null)
-            return batch;
-        batch.add(first);
-        queue.drainTo(batch, max - 1);
-        return batch;
+        return Transport.pollBatch(queue(slot), max, waitMs);
     }
 
     @Override

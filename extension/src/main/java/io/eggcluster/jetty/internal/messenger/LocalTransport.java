@@ -1,12 +1,10 @@
 package io.eggcluster.jetty.internal.messenger;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /** The transport inside one JVM: the reference for the messenger contract, and for tests. */
 public final class LocalTransport implements Transport
@@ -34,14 +32,7 @@ public final class LocalTransport implements Transport
     @Override
     public List<byte[]> poll(String slot, int max, long waitMs) throws InterruptedException
     {
-        BlockingQueue<byte[]> queue = queue(slot);
-        List<byte[]> batch = new ArrayList<>();
-        byte[] first = queue.poll(waitMs, TimeUnit.MILLISECONDS);
-        if (first == null)
-            return batch;
-        batch.add(first);
-        queue.drainTo(batch, max - 1);
-        return batch;
+        return Transport.pollBatch(queue(slot), max, waitMs);
     }
 
     @Override

@@ -1,0 +1,26 @@
+# Shared by the figure scripts: sourced, not run. Expects HOME_DIR (jetty-home) to be set.
+
+# A port free on 127.0.0.1 now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
+    || echo $((20000 + RANDOM % 20000))
+}
+
+# start_cluster BASE PORT WORKERS LOG: starts a master from BASE in the background; sets MASTER to its pid.
+start_cluster() {
+  (cd "$1" && exec java -jar "$HOME_DIR/start.jar" jetty.http.host=127.0.0.1 jetty.http.port="$2" jetty.egg.workers="$3" >"$4" 2>&1) &
+  MASTER=$!
+}
+
+# await_egg_ready LOG: waits for the master's egg-ready line; fails if the master exits first.
+await_egg_ready() {
+  until grep -q '^[^[].*egg-ready in' "$1"; do
+    kill -0 "$MASTER" 2>/dev/null || { echo "the master exited before egg-ready, see $1" >&2; return 1; }
+    sleep 0.02
+  done
+}
+
+# Reads numbers, one a line; prints "median M  min A  max B  (n=N)".
+stats() {
+  sort -n | awk '{v[NR]=$1} END {if (NR==0) {print "n/a"; exit} m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "median %s  min %s  max %s  (n=%d)\n", m, v[1], v[NR], NR}'
+}
