@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CountDownLatch;
 
 import io.eggcluster.jetty.api.EggProcess;
 import io.eggcluster.jetty.internal.Control;
@@ -36,7 +35,6 @@ abstract class Child extends ContainerLifeCycle
 
     private final EggProcess process;
     private final ProcessMessenger messenger;
-    private final CountDownLatch eggReady = new CountDownLatch(1);
 
     Child(Server server, ProcessMessenger messenger)
     {
@@ -91,14 +89,6 @@ abstract class Child extends ContainerLifeCycle
         return messenger;
     }
 
-    /**
-     * @return true once the master has announced egg-ready to this process
-     */
-    boolean isEggReady()
-    {
-        return eggReady.getCount() == 0;
-    }
-
     static void report(String line)
     {
         synchronized (REPORTS)
@@ -125,7 +115,6 @@ abstract class Child extends ContainerLifeCycle
                 if (line.equals(Control.EGG_READY))
                 {
                     LOG.info("{} egg-ready", process);
-                    eggReady.countDown();
                     messenger.messenger().eggReady();
                 }
                 else

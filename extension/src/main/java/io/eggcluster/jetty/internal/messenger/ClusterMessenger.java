@@ -290,10 +290,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
 
     private byte[] encode(String action, Object data)
     {
-        if (action == null || action.isEmpty())
-            throw new IllegalArgumentException("action must be a non-empty String, not " +
-                (action == null ? "null" : "''"));
-        return new Envelope(Envelope.Kind.MESSAGE, action, self, 0, 0, data).encode(maxMessageBytes);
+        return new Envelope(Envelope.Kind.MESSAGE, checkAction(action), self, 0, 0, data).encode(maxMessageBytes);
     }
 
     private void offer(String slot, byte[] bytes, String action)

@@ -70,14 +70,6 @@ record Envelope(Kind kind, String action, EggProcess sender, long targetPid, lon
         return bytes.toByteArray();
     }
 
-    /**
-     * Checks a payload without keeping its encoding: the same refusals as {@link #encode(int)}.
-     */
-    static void check(String action, Object data, int maxBytes)
-    {
-        new Envelope(Kind.MESSAGE, action, new EggProcess(Role.WORKER, 0, 0), 0, 0, data).encode(maxBytes);
-    }
-
     static Envelope decode(byte[] bytes)
     {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes)))

@@ -1,10 +1,8 @@
 package io.eggcluster.jetty.internal.messenger;
 
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.BlockingQueue;
 
-import com.hazelcast.collection.IQueue;
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
@@ -15,18 +13,16 @@ import io.eggcluster.jetty.api.EggProcess;
 import io.eggcluster.jetty.api.Role;
 
 /**
- * The transport on Hazelcast: an {@link IQueue} per slot ({@value #QUEUE_PREFIX}{@code <slot>}, bounded by the
+ * The transport on Hazelcast: an {@code IQueue} per slot ({@value #QUEUE_PREFIX}{@code <slot>}, bounded by the
  * member's queue configuration), and the registry {@value #REGISTRY} (slot to pid), of which each process keeps a
  * local copy up to date with an entry listener.
  */
-public final class HazelcastTransport implements Transport
+public final class HazelcastTransport extends QueueTransport
 {
     public static final String QUEUE_PREFIX = "egg-queue-";
     public static final String REGISTRY = "egg-processes";
 
     private final HazelcastInstance hazelcast;
-    private final Map<String, IQueue<byte[]>> queues = new ConcurrentHashMap<>();
-    private final Map<String, Long> processes = new ConcurrentHashMap<>();
     private final IMap<String, Long> registry;
 
     private interface RegistryListener extends EntryAddedListener<String, Long>, EntryUpdatedListener<String, Long>,
@@ -61,27 +57,10 @@ public final class HazelcastTransport implements Transport
         processes.putAll(registry);
     }
 
-    private IQueue<byte[]> queue(String slot)
-    {
-        return queues.computeIfAbsent(slot, s -> hazelcast.getQueue(QUEUE_PREFIX + s));
-    }
-
     @Override
-    public boolean offer(String slot, byte[] message)
+    BlockingQueue<byte[]> newQueue(String slot)
     {
-        return queue(slot).offer(message);
-    }
-
-    @Override
-    public List<byte[]> poll(String slot, int max, long waitMs) throws InterruptedException
-    {
-        return Transport.pollBatch(queue(slot), max, waitMs);
-    }
-
-    @Override
-    public Map<String, Long> processes()
-    {
-        return Map.copyOf(processes);
+        return hazelcast.getQueue(QUEUE_PREFIX + slot);
     }
 
     @Override

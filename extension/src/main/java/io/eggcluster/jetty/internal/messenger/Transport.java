@@ -1,10 +1,7 @@
 package io.eggcluster.jetty.internal.messenger;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Where messages wait for their receivers: one bounded FIFO queue per slot ({@code agent}, {@code worker-1}, ...),
@@ -35,20 +32,6 @@ interface Transport
      * @return the ready processes as the registry holds them now (slower: asks the cluster)
      */
     Map<String, Long> freshProcesses();
-
-    /**
-     * {@link #poll} for any blocking queue (Hazelcast's {@code IQueue} is one): one timed poll, then what is there.
-     */
-    static List<byte[]> pollBatch(BlockingQueue<byte[]> queue, int max, long waitMs) throws InterruptedException
-    {
-        List<byte[]> batch = new ArrayList<>();
-        byte[] first = queue.poll(waitMs, TimeUnit.MILLISECONDS);
-        if (first == null)
-            return batch;
-        batch.add(first);
-        queue.drainTo(batch, max - 1);
-        return batch;
-    }
 
     static String agentSlot()
     {
