@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -22,7 +23,9 @@ import jakarta.servlet.http.HttpServletResponse;
  *       agent with {@code sendTo(pid, "pong", {seq})}, each timed with {@code System.nanoTime};
  *       {@code {n,p50_us,p99_us,mean_us,min_us,max_us,total_ms,roundtrips_per_s,pid}};</li>
  *   <li>{@code GET /flood?n=100000}: n messages to the agent as fast as they go, then {@code flood-end}; the agent
- *       counts them and answers {@code flood-done} with the count; {@code {n,arrived,complete,elapsed_ms,msgs_per_s,pid}}.</li>
+ *       counts them and answers {@code flood-done} with the count; {@code {n,arrived,complete,elapsed_ms,msgs_per_s,pid}};</li>
+ *   <li>{@code GET /broadcast-rtt?n=1000}: n sequential {@code sendToApp("bcast")}, each timed until every worker
+ *       (this one included) answered {@code bcast-ack}; the same fields as {@code /rtt}.</li>
  * </ul>
  */
 public class BenchServlet extends HttpServlet
@@ -31,6 +34,7 @@ public class BenchServlet extends HttpServlet
     private static final AtomicLong RUNS = new AtomicLong();
     private final Map<Long, CompletableFuture<Void>> pongs = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Long>> floods = new ConcurrentHashMap<>();
+    private final Map<Long, CountDownLatch> broadcastAcks = new ConcurrentHashMap<>();
 
     @Override
     public void init()
@@ -43,6 +47,18 @@ public class BenchServlet extends HttpServlet
             CompletableFuture<Void> pong = pongs.remove(((Number)((Map<?, ?>)message.data()).get("seq")).longValue());
             if (pong != null)
                 pong.complete(null);
+        });
+        // every worker acknowledges a benchmark broadcast to its sender
+        messenger.on("bcast", message ->
+        {
+            Map<?, ?> bcast = (Map<?, ?>)message.data();
+            messenger.sendTo(((Number)bcast.get("pid")).longValue(), "bcast-ack", Map.of("seq", bcast.get("seq")));
+        });
+        messenger.on("bcast-ack", message ->
+        {
+            CountDownLatch acks = broadcastAcks.get(((Number)((Map<?, ?>)message.data()).get("seq")).longValue());
+            if (acks != null)
+                acks.countDown();
         });
         messenger.on("flood-done", message ->
         {
@@ -82,7 +98,9 @@ public class BenchServlet extends HttpServlet
         response.setContentType("application/json");
         try
         {
-            response.getWriter().write(request.getServletPath().equals("/rtt") ? rtt(messenger, n) : flood(messenger, n));
+            String path = request.getServletPath();
+            response.getWriter().write(path.equals("/rtt") ? rtt(messenger, n) :
+                path.equals("/broadcast-rtt") ? broadcastRtt(messenger, n) : flood(messenger, n));
         }
         catch (Exception e)
         {
@@ -106,14 +124,42 @@ public class BenchServlet extends HttpServlet
             pong.get(10, TimeUnit.SECONDS);
             micros[i] = (System.nanoTime() - t0) / 1000;
         }
-        long totalNanos = System.nanoTime() - start;
+        return timings(n, micros, System.nanoTime() - start, pid, "roundtrips_per_s");
+    }
+
+    /** n sequential sendToApp, each timed until every worker (this one included) acknowledged it. */
+    private String broadcastRtt(Messenger messenger, int n) throws Exception
+    {
+        long pid = EggProcess.current().pid();
+        long[] micros = new long[n];
+        long base = RUNS.incrementAndGet() * MAX_N;
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++)
+        {
+            long seq = base + i;
+            CountDownLatch acks = new CountDownLatch(messenger.workerCount());
+            broadcastAcks.put(seq, acks);
+            long t0 = System.nanoTime();
+            messenger.sendToApp("bcast", Map.of("seq", seq, "pid", pid));
+            boolean all = acks.await(10, TimeUnit.SECONDS);
+            broadcastAcks.remove(seq);
+            if (!all)
+                throw new IllegalStateException("broadcast " + i + " acknowledged by " +
+                    (messenger.workerCount() - acks.getCount()) + " of " + messenger.workerCount() + " workers in 10 s");
+            micros[i] = (System.nanoTime() - t0) / 1000;
+        }
+        return timings(n, micros, System.nanoTime() - start, pid, "broadcasts_per_s");
+    }
+
+    private static String timings(int n, long[] micros, long totalNanos, long pid, String rateName)
+    {
         Arrays.sort(micros);
         long sum = 0;
         for (long m : micros)
             sum += m;
         return "{\"n\":" + n + ",\"p50_us\":" + micros[(int)(n * 0.50)] + ",\"p99_us\":" +
             micros[Math.min(n - 1, (int)(n * 0.99))] + ",\"mean_us\":" + sum / n + ",\"min_us\":" + micros[0] +
-            ",\"max_us\":" + micros[n - 1] + ",\"total_ms\":" + totalNanos / 1_000_000 + ",\"roundtrips_per_s\":" +
+            ",\"max_us\":" + micros[n - 1] + ",\"total_ms\":" + totalNanos / 1_000_000 + ",\"" + rateName + "\":" +
             (long)(n / (totalNanos / 1e9)) + ",\"pid\":" + pid + "}";
     }
 

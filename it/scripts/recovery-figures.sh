@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Recovery: kill -9 of worker#1 in a running 2-worker cluster -> its replacement answering GET /pid (workerId 1,
+# a new pid), RUNS times (default 5); prints each and the median. Raw output: it/target/recovery-figures/.
+# Needs: a built distribution (mvn -B package -DskipTests), bash, curl, awk.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RUNS=${RUNS:-5}
+HOME_DIR=$PWD/jetty-module/target/jetty-home
+BASE_DIR=$PWD/jetty-module/target/jetty-base
+OUT=$PWD/it/target/recovery-figures
+. "$(dirname "$0")/lib.sh"
+[ -f "$HOME_DIR/start.jar" ] || { echo "no distribution in jetty-module/target: run 'mvn -B package -DskipTests' first" >&2; exit 2; }
+rm -rf "$OUT" && mkdir -p "$OUT" && cp -r "$BASE_DIR" "$OUT/base"
+port=$(free_port)
+start_cluster "$OUT/base" "$port" 2 "$OUT/cluster.log"
+trap 'kill -TERM $MASTER 2>/dev/null; wait $MASTER 2>/dev/null || true' EXIT
+await_egg_ready "$OUT/cluster.log"
+now_ms() { date +%s%3N; }
+worker1() { grep -oE '^[^[].*worker#1:[0-9]+ ready in' "$OUT/cluster.log" | tail -1 | sed -E 's/.*worker#1:([0-9]+) ready in/\1/'; }
+for run in $(seq 1 "$RUNS"); do
+  victim=$(worker1)
+  kill -9 "$victim"; killed=$(now_ms)
+  while true; do
+    answer=$(curl -s --max-time 1 "http://127.0.0.1:$port/pid" || true)
+    pid=$(sed -nE 's/.*"pid":([0-9]+).*"workerId":1.*/\1/p' <<<"$answer")
+    [ -n "$pid" ] && [ "$pid" != "$victim" ] && break
+    [ $(( $(now_ms) - killed )) -lt 30000 ] || { echo "run $run: no replacement within 30 s" >&2; exit 1; }
+  done
+  took=$(( $(now_ms) - killed )); echo "$took" >> "$OUT/recovery.txt"
+  echo "run $run: worker#1 $victim killed, replacement $pid answering after $took ms"
+  sleep 2
+done
+echo
+printf '%-44s %s\n' "kill -9 worker#1 -> replacement answering (ms)" "$(stats < "$OUT/recovery.txt")"
