@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 [ -f jetty-module/target/jetty-home/start.jar ] || mvn -B -q package -DskipTests
 command -v wrk >/dev/null || { echo "installing wrk"; (apt-get install -y wrk || (apt-get update && apt-get install -y wrk)) >/dev/null; }
 if [ "${QUICK:-0}" = 1 ]; then
-  export RUNS=1 DURATION=3 RTT_N=2000 FLOOD_N=5000
+  export RUNS=1 DURATION=3 WARMUP=5 RTT_N=2000 FLOOD_N=5000
 fi
 scripts=$(dirname "$0")
 echo "== HTTP";      bash "$scripts/http-bench.sh" | tail -7
