@@ -45,6 +45,8 @@ public final class HazelcastSetup
         // TCP/IP join with the given members, or only this member's own address: no multicast, nothing to find
         join.getTcpIpConfig().setEnabled(true).setMembers(members.isEmpty() ? List.of(host + ":" + port) : members);
         config.addQueueConfig(new QueueConfig(HazelcastTransport.QUEUE_PREFIX + "*").setMaxSize(queueCapacity));
+        // no metrics collection: it is for Management Center, which nobody connects, and costs the idle master CPU
+        config.getMetricsConfig().setEnabled(false);
         return config;
     }
 
@@ -57,6 +59,7 @@ public final class HazelcastSetup
         config.setClusterName(clusterName);
         config.setInstanceName(name);
         config.getNetworkConfig().addAddress(host + ":" + port).setSmartRouting(false);
+        config.getMetricsConfig().setEnabled(false);
         config.getConnectionStrategyConfig().getConnectionRetryConfig()
             .setInitialBackoffMillis(50)
             .setMaxBackoffMillis(500)
