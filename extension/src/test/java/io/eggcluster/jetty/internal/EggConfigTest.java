@@ -1,0 +1,50 @@
+package io.eggcluster.jetty.internal;
+
+import io.eggcluster.jetty.api.Role;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EggConfigTest
+{
+    @Test
+    void defaultsAreValidAndAutoIsOneWorkerPerProcessor()
+    {
+        EggConfig config = new EggConfig();
+        config.validate();
+        assertEquals(Role.MASTER, config.role());
+        assertEquals(Runtime.getRuntime().availableProcessors(), config.workers());
+        assertEquals(60_000, config.workerStartTimeoutMs());
+        assertEquals(5_000, config.stopTimeoutMs());
+        assertEquals(1_048_576, config.maxMessageBytes());
+        assertEquals("127.0.0.1", config.hazelcastHost());
+        assertEquals(0, config.hazelcastPort());
+    }
+
+    @Test
+    void everyBadValueIsReportedByNameAtOnce()
+    {
+        EggConfig config = new EggConfig();
+        config.setWorkers("two");
+        config.setRole("boss");
+        config.setRestartLimit("0");
+        config.setHazelcastPort("70000");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, config::validate);
+        assertTrue(e.getMessage().contains("jetty.egg.workers='two' is not a number"), e.getMessage());
+        assertTrue(e.getMessage().contains("jetty.egg.role='boss' is invalid"), e.getMessage());
+        assertTrue(e.getMessage().contains("jetty.egg.restartLimit=0 is too small"), e.getMessage());
+        assertTrue(e.getMessage().contains("jetty.egg.hazelcast.port=70000 is not a port"), e.getMessage());
+    }
+
+    @Test
+    void listsAreSplitAndTrimmed()
+    {
+        EggConfig config = new EggConfig();
+        config.setJvmArgs("  -Xmx256m   -Dx=1 ");
+        config.setHazelcastMembers("host-a:5701, host-b:5701,,");
+        assertEquals(java.util.List.of("-Xmx256m", "-Dx=1"), config.jvmArgs());
+        assertEquals(java.util.List.of("host-a:5701", "host-b:5701"), config.hazelcastMembers());
+    }
+}
