@@ -84,4 +84,38 @@ class MessengerRestartIT
             System.out.println("writes accepted " + accepted.size() + ", refused " + refused.size() + " " + refused);
         }
     }
+
+    @Test
+    void messagesAWorkerHadTakenButNotHandledWhenItWasKilledReachItsReplacement() throws Exception
+    {
+        try (Cluster cluster = Cluster.start("killed-mid-batch", "jetty.egg.workers=2"))
+        {
+            Cluster.EggReady ready = cluster.awaitEggReady();
+            long victim = ready.workerPids().get(0);
+            int mark = cluster.lineCount();
+            // five probes to every worker, each taking 1.5 s to handle: worker#1 is busy with the first when it is
+            // killed (sent by a worker: the answers to requests from the agent would wait behind the slow probes)
+            Cluster.Response sent = cluster.request("POST", "/probe/send?pattern=sendToApp&tag=crash&count=5&sleepMs=1500",
+                "");
+            assertEquals(204, sent.status(), sent.body());
+            Thread.sleep(500);
+            Cluster.kill9(victim);
+            Matcher replaced = cluster.awaitLine(Pattern.compile("worker#1:(\\d+) ready in \\d+ ms"),
+                Duration.ofSeconds(30), mark, true);
+            long replacement = Long.parseLong(replaced.group(1));
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (true)
+            {
+                String body = cluster.getFromEach("/probe/received?tag=crash&local", List.of(replacement)).get(replacement)
+                    .body();
+                int count = body.split("\"from\"", -1).length - 1;
+                if (count == 5)
+                    break;
+                assertTrue(count < 5, "more than the five probes: " + body);
+                assertTrue(System.nanoTime() < deadline, "the replacement got " + count + " of the 5 probes: " + body);
+                Thread.sleep(200);
+            }
+        }
+    }
 }

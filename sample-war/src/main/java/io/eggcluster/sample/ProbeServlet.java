@@ -16,10 +16,11 @@ import jakarta.servlet.http.HttpServletResponse;
 /**
  * The messenger's patterns by hand:
  * <ul>
- *   <li>{@code POST /probe/send?pattern=sendToApp&tag=t1[&to=<pid>][&from=agent]}: this worker (or, with
- *       {@code from=agent}, the agent, asked by request) sends a probe tagged {@code t1} with that pattern;</li>
- *   <li>{@code GET /probe/received?tag=t1}: whom this worker and the agent received probes {@code t1} from:
- *       {@code {"pid":..,"received":[{"from":..,"role":".."}],"agent":{"pid":..,"received":[..]}}}.</li>
+ *   <li>{@code POST /probe/send?pattern=sendToApp&tag=t1[&to=<pid>][&from=agent][&count=1][&sleepMs=0]}: this worker
+ *       (or, with {@code from=agent}, the agent, asked by request) sends {@code count} probes tagged {@code t1} with
+ *       that pattern, each asking its receivers to take {@code sleepMs} over it;</li>
+ *   <li>{@code GET /probe/received?tag=t1[&local]}: whom this worker and the agent (not with {@code local}) received
+ *       probes {@code t1} from: {@code {"pid":..,"received":[{"from":..,"role":".."}],"agent":{"pid":..,"received":[..]}}}.</li>
  * </ul>
  */
 public class ProbeServlet extends HttpServlet
@@ -37,14 +38,19 @@ public class ProbeServlet extends HttpServlet
         }
         String pattern = request.getParameter("pattern");
         String tag = request.getParameter("tag");
-        long to = request.getParameter("to") == null ? 0 : Long.parseLong(request.getParameter("to"));
         try
         {
-            if ("agent".equals(request.getParameter("from")))
-                messenger.requestAgent("probe-send", Map.of("pattern", pattern, "tag", tag, "to", to), Duration.ofSeconds(5))
-                    .get(10, TimeUnit.SECONDS);
-            else
-                Probes.send(messenger, pattern, tag, to);
+            long to = number(request, "to", 0);
+            long count = number(request, "count", 1);
+            long sleepMs = number(request, "sleepMs", 0);
+            for (long i = 0; i < count; i++)
+            {
+                if ("agent".equals(request.getParameter("from")))
+                    messenger.requestAgent("probe-send", Map.of("pattern", pattern, "tag", tag, "to", to, "sleepMs", sleepMs),
+                        Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS);
+                else
+                    Probes.send(messenger, pattern, tag, to, sleepMs);
+            }
             response.setStatus(204);
         }
         catch (IllegalArgumentException e)
@@ -54,6 +60,19 @@ public class ProbeServlet extends HttpServlet
         catch (Exception e)
         {
             response.sendError(500, String.valueOf(e));
+        }
+    }
+
+    private static long number(HttpServletRequest request, String name, long otherwise)
+    {
+        String value = request.getParameter(name);
+        try
+        {
+            return value == null ? otherwise : Long.parseLong(value);
+        }
+        catch (NumberFormatException e)
+        {
+            throw new IllegalArgumentException(name + "='" + value + "' is not a whole number");
         }
     }
 
@@ -68,6 +87,14 @@ public class ProbeServlet extends HttpServlet
             return;
         }
         String tag = request.getParameter("tag");
+        response.setContentType("application/json");
+        if (request.getParameter("local") != null)
+        {
+            // this worker only: no request to the agent, whose answer would queue behind this worker's messages
+            response.getWriter().write("{\"pid\":" + EggProcess.current().pid() + ",\"received\":" +
+                json(probes.received(tag)) + "}");
+            return;
+        }
         try
         {
             Map<?, ?> agent = (Map<?, ?>)messenger.requestAgent("probe-received", tag, Duration.ofSeconds(5))

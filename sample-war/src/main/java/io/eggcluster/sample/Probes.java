@@ -10,7 +10,8 @@ import io.eggcluster.jetty.api.Messenger;
 
 /**
  * The messenger's five patterns, to watch who receives what: a process sends a {@code probe} message tagged by the
- * caller with one pattern, and every process records, per tag, who it received probes from.
+ * caller with one pattern, and every process records, per tag, who it received probes from. A probe may ask its
+ * receiver to take {@code sleepMs} over it first (a slow handler, to kill a process in the middle of its messages).
  */
 final class Probes
 {
@@ -24,6 +25,8 @@ final class Probes
         messenger.on(ACTION, message ->
         {
             Map<?, ?> probe = (Map<?, ?>)message.data();
+            if (probe.get("sleepMs") instanceof Number sleep && sleep.longValue() > 0)
+                Thread.sleep(sleep.longValue());
             received.computeIfAbsent((String)probe.get("tag"), t -> new CopyOnWriteArrayList<>())
                 .add(Map.of("from", message.sender().pid(), "role", message.sender().role().id()));
         });
@@ -39,9 +42,9 @@ final class Probes
      * @param to the pid for sendTo
      * @throws IllegalArgumentException for an unknown pattern
      */
-    static void send(Messenger messenger, String pattern, String tag, long to)
+    static void send(Messenger messenger, String pattern, String tag, long to, long sleepMs)
     {
-        Map<String, Object> probe = Map.of("tag", tag);
+        Map<String, Object> probe = Map.of("tag", tag, "sleepMs", sleepMs);
         switch (pattern)
         {
             case "broadcast" -> messenger.broadcast(ACTION, probe);

@@ -51,7 +51,8 @@ public class SampleAgent implements AgentHook
         messenger.handle("probe-send", request ->
         {
             Map<?, ?> what = (Map<?, ?>)request.data();
-            Probes.send(messenger, (String)what.get("pattern"), (String)what.get("tag"), ((Number)what.get("to")).longValue());
+            Probes.send(messenger, (String)what.get("pattern"), (String)what.get("tag"), ((Number)what.get("to")).longValue(),
+                ((Number)what.get("sleepMs")).longValue());
             return null;
         });
         // benchmarks (BenchServlet): answer pings, count floods

@@ -23,11 +23,13 @@ import java.util.concurrent.CompletableFuture;
  *
  * <h2>Guarantees</h2>
  * <ul>
- *   <li><b>Delivery</b>: every message reaches each receiver once. A message sent before egg-ready, or to an agent
- *       or worker slot that is restarting, is held (in the master's Hazelcast member) and delivered when the
- *       receiver is ready. The hold is bounded per receiver ({@code jetty.egg.queueCapacity}); a send that finds it
- *       full throws {@link IllegalStateException}. Nothing is dropped silently. A message addressed by pid to a
- *       process that died before taking it is logged by the replacement, not delivered to it.</li>
+ *   <li><b>Delivery</b>: every message reaches each receiver. A message sent before egg-ready, or to an agent or
+ *       worker slot that is restarting, is held (in the master's Hazelcast member) and delivered when the receiver
+ *       is ready. A receiver acknowledges what it took once handled: what a process took and had not finished when
+ *       it died goes to its replacement (at least once: the message it was in the middle of may be handled twice).
+ *       The hold is bounded per receiver ({@code jetty.egg.queueCapacity}); a send that finds it full throws
+ *       {@link IllegalStateException}. Nothing is dropped silently. A message addressed by pid to a process that
+ *       died before taking it is logged by the replacement, not delivered to it.</li>
  *   <li><b>Ordering</b>: the messages one process sends to another arrive in the order they were sent.</li>
  *   <li><b>Payloads</b>: JSON-like values only: null, String, Number, Boolean, and List or Map (String keys) of
  *       those, nested. Anything else, or a payload whose encoding exceeds {@code jetty.egg.maxMessageBytes}

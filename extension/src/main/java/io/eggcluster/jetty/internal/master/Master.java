@@ -174,7 +174,8 @@ public class Master extends ContainerLifeCycle
             try
             {
                 HazelcastInstance instance = Hazelcast.newHazelcastInstance(HazelcastSetup.member(clusterName,
-                    config.hazelcastHost(), hazelcastPort, config.hazelcastMembers(), config.queueCapacity()));
+                    config.hazelcastHost(), hazelcastPort, config.hazelcastMembers(), config.queueCapacity(),
+                    config.workers() + 1));
                 LOG.info("Hazelcast member {} up on {}:{} in {} ms", clusterName, config.hazelcastHost(), hazelcastPort,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
                 member.complete(instance);

@@ -112,12 +112,16 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     {
         for (EggReadyListener hook : readyHooks)
             runHook(hook);
+        // whether the last batch taken was handled: false at first, so the first take gets first what a crashed
+        // predecessor in this slot took and never acknowledged, and after a failed take, whose batch may have been
+        // taken on the member without reaching us
+        boolean acknowledge = false;
         while (!stopping)
         {
             List<byte[]> batch;
             try
             {
-                batch = transport.poll(ownSlot, BATCH, POLL_MS);
+                batch = transport.take(ownSlot, BATCH, POLL_MS, acknowledge);
             }
             catch (InterruptedException e)
             {
@@ -128,11 +132,24 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
                 if (stopping)
                     return;
                 LOG.warn("{} cannot take its messages: {}", self, e.toString());
+                acknowledge = false;
                 sleepQuietly();
                 continue;
             }
             for (byte[] bytes : batch)
                 dispatch(bytes);
+            acknowledge = true;
+        }
+        if (!acknowledge)
+            return;
+        try
+        {
+            transport.acknowledge(ownSlot);
+        }
+        catch (RuntimeException e)
+        {
+            LOG.warn("{} could not acknowledge its last messages, its successor may get them again: {}", self,
+                e.toString());
         }
     }
 

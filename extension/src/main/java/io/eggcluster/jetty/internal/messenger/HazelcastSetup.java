@@ -26,7 +26,12 @@ public final class HazelcastSetup
     /**
      * @param members other members for a cluster across hosts ({@code host:port}); empty for one host
      */
-    public static Config member(String clusterName, String host, int port, List<String> members, int queueCapacity)
+    /**
+     * @param receivers how many processes take messages at once (the agent and the workers): the member's executor
+     *                  runs one waiting take for each
+     */
+    public static Config member(String clusterName, String host, int port, List<String> members, int queueCapacity,
+                                int receivers)
     {
         Config config = new Config();
         config.setProperty("hazelcast.phone.home.enabled", "false");
@@ -45,6 +50,7 @@ public final class HazelcastSetup
         // TCP/IP join with the given members, or only this member's own address: no multicast, nothing to find
         join.getTcpIpConfig().setEnabled(true).setMembers(members.isEmpty() ? List.of(host + ":" + port) : members);
         config.addQueueConfig(new QueueConfig(HazelcastTransport.QUEUE_PREFIX + "*").setMaxSize(queueCapacity));
+        config.getExecutorConfig(HazelcastTransport.EXECUTOR).setPoolSize(receivers + 2).setStatisticsEnabled(false);
         // no metrics collection: it is for Management Center, which nobody connects, and costs the idle master CPU
         config.getMetricsConfig().setEnabled(false);
         return config;

@@ -1,10 +1,13 @@
 package io.eggcluster.jetty.internal.messenger;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
 
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.IExecutorService;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
@@ -14,16 +17,19 @@ import io.eggcluster.jetty.api.Role;
 
 /**
  * The transport on Hazelcast: an {@code IQueue} per slot ({@value #QUEUE_PREFIX}{@code <slot>}, bounded by the
- * member's queue configuration), and the registry {@value #REGISTRY} (slot to pid), of which each process keeps a
+ * member's queue configuration) taken on the member itself ({@link DrainTask}, with acknowledgement), and the registry {@value #REGISTRY} (slot to pid), of which each process keeps a
  * local copy up to date with an entry listener.
  */
 public final class HazelcastTransport extends QueueTransport
 {
     public static final String QUEUE_PREFIX = "egg-queue-";
     public static final String REGISTRY = "egg-processes";
+    /** The member's executor that runs the receivers' takes (one waiting task per receiver at most). */
+    public static final String EXECUTOR = "egg-receivers";
 
     private final HazelcastInstance hazelcast;
     private final IMap<String, Long> registry;
+    private final IExecutorService executor;
 
     private interface RegistryListener extends EntryAddedListener<String, Long>, EntryUpdatedListener<String, Long>,
         EntryRemovedListener<String, Long>
@@ -34,6 +40,7 @@ public final class HazelcastTransport extends QueueTransport
     {
         this.hazelcast = hazelcast;
         this.registry = hazelcast.getMap(REGISTRY);
+        this.executor = hazelcast.getExecutorService(EXECUTOR);
         registry.addEntryListener(new RegistryListener()
         {
             @Override
@@ -61,6 +68,33 @@ public final class HazelcastTransport extends QueueTransport
     BlockingQueue<byte[]> newQueue(String slot)
     {
         return hazelcast.getQueue(QUEUE_PREFIX + slot);
+    }
+
+    /** Runs on the member that owns the slot's queue, see {@link DrainTask}. */
+    @Override
+    public List<byte[]> take(String slot, int max, long waitMs, boolean acknowledge) throws InterruptedException
+    {
+        try
+        {
+            return executor.submitToKeyOwner(new DrainTask(slot, max, waitMs, acknowledge), QUEUE_PREFIX + slot).get();
+        }
+        catch (ExecutionException e)
+        {
+            throw new IllegalStateException("cannot take the messages of " + slot + ": " + e.getCause(), e.getCause());
+        }
+    }
+
+    @Override
+    public void acknowledge(String slot)
+    {
+        try
+        {
+            take(slot, 0, 0, true);
+        }
+        catch (InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

@@ -1,13 +1,17 @@
 package io.eggcluster.jetty.internal.messenger;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The transport inside one JVM: the reference for the messenger contract, and for tests. */
 public final class LocalTransport extends QueueTransport
 {
     private final int capacity;
+    private final Map<String, ArrayList<byte[]>> unacknowledged = new ConcurrentHashMap<>();
 
     public LocalTransport(int capacity)
     {
@@ -18,6 +22,18 @@ public final class LocalTransport extends QueueTransport
     BlockingQueue<byte[]> newQueue(String slot)
     {
         return new ArrayBlockingQueue<>(capacity);
+    }
+
+    @Override
+    public List<byte[]> take(String slot, int max, long waitMs, boolean acknowledge) throws InterruptedException
+    {
+        return Batches.take(queue(slot), unacknowledged, slot, max, waitMs, acknowledge);
+    }
+
+    @Override
+    public void acknowledge(String slot)
+    {
+        unacknowledged.remove(slot);
     }
 
     @Override

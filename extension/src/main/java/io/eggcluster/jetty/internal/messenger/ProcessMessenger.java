@@ -136,9 +136,15 @@ public class ProcessMessenger extends ContainerLifeCycle
         }
 
         @Override
-        public List<byte[]> poll(String slot, int max, long waitMs) throws InterruptedException
+        public List<byte[]> take(String slot, int max, long waitMs, boolean acknowledge) throws InterruptedException
         {
-            return transport().poll(slot, max, waitMs);
+            return transport().take(slot, max, waitMs, acknowledge);
+        }
+
+        @Override
+        public void acknowledge(String slot)
+        {
+            transport().acknowledge(slot);
         }
 
         @Override

@@ -17,11 +17,21 @@ interface Transport
     boolean offer(String slot, byte[] message) throws InterruptedException;
 
     /**
-     * Waits up to {@code waitMs} for a message, then takes up to {@code max} of them, oldest first.
+     * Takes the next batch of a slot's messages, with acknowledgement: the batch stays held for the slot until its
+     * taker acknowledges it, so a batch taken by a process that dies before handling it is given again to the
+     * slot's next process (at-least-once; nothing is lost to a crash).
      *
-     * @return the messages taken, possibly none
+     * @param acknowledge true when the caller has handled the batch it took last; false on a consumer's first take,
+     *                    which then gets first whatever a predecessor took and never acknowledged
+     * @return the batch: up to {@code max} messages, oldest first, after waiting up to {@code waitMs} for one;
+     * possibly empty
      */
-    List<byte[]> poll(String slot, int max, long waitMs) throws InterruptedException;
+    List<byte[]> take(String slot, int max, long waitMs, boolean acknowledge) throws InterruptedException;
+
+    /**
+     * Acknowledges the last batch taken for a slot (a consumer that stops after handling it).
+     */
+    void acknowledge(String slot);
 
     /**
      * @return the ready processes as this process last heard: slot to pid

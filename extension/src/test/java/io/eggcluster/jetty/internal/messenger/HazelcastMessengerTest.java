@@ -30,7 +30,7 @@ class HazelcastMessengerTest extends MessengerContract
     {
         String cluster = "egg-test-" + UUID.randomUUID();
         int port = HazelcastSetup.freePort("127.0.0.1");
-        member = Hazelcast.newHazelcastInstance(HazelcastSetup.member(cluster, "127.0.0.1", port, List.of(), CAPACITY));
+        member = Hazelcast.newHazelcastInstance(HazelcastSetup.member(cluster, "127.0.0.1", port, List.of(), CAPACITY, 8));
         for (long pid : List.of(7000L, 7001L, 7002L))
             clients.put(pid, HazelcastClient.newHazelcastClient(HazelcastSetup.client(cluster, "127.0.0.1", port,
                 "egg-test-" + pid, 10_000)));

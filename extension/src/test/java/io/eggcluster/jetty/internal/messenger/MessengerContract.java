@@ -238,6 +238,54 @@ abstract class MessengerContract
     }
 
     @Test
+    void aBatchTakenByAProcessThatDiedBeforeHandlingItReachesItsReplacement() throws Exception
+    {
+        ClusterMessenger agent = messenger(agentProcess);
+        register(agentProcess);
+        agent.eggReady();
+        for (int i = 0; i < 3; i++)
+            agent.sendToApp("crash", i);
+        // worker 1 takes its batch, then dies without handling it (no acknowledgement)
+        List<byte[]> taken = transport(worker1Process).take(Transport.workerSlot(1), 10, 5000, false);
+        assertEquals(3, taken.size());
+
+        ClusterMessenger replacement = messenger(worker1Process);
+        Inbox inbox = new Inbox();
+        replacement.on("crash", inbox);
+        replacement.eggReady();
+        for (int i = 0; i < 3; i++)
+            assertEquals(i, inbox.next().data());
+        agent.sendToApp("crash", 3);
+        assertEquals(3, inbox.next().data());
+        inbox.assertNothingMore();
+    }
+
+    @Test
+    void aProcessThatStopsAcknowledgesWhatItHandledSoItsSuccessorGetsNothingTwice() throws Exception
+    {
+        ClusterMessenger agent = messenger(agentProcess);
+        register(agentProcess);
+        agent.eggReady();
+        ClusterMessenger first = messenger(worker1Process);
+        Inbox firstInbox = new Inbox();
+        first.on("once", firstInbox);
+        first.eggReady();
+        agent.sendToApp("once", "a");
+        agent.sendToApp("once", "b");
+        assertEquals("a", firstInbox.next().data());
+        assertEquals("b", firstInbox.next().data());
+        first.stop();
+
+        ClusterMessenger second = messenger(worker1Process);
+        Inbox secondInbox = new Inbox();
+        second.on("once", secondInbox);
+        second.eggReady();
+        secondInbox.assertNothingMore();
+        agent.sendToApp("once", "c");
+        assertEquals("c", secondInbox.next().data());
+    }
+
+    @Test
     void aFullHoldIsAnErrorTheSenderSees() throws Exception
     {
         ClusterMessenger agent = messenger(agentProcess);
