@@ -10,16 +10,12 @@
 # Raw output: it/target/http-bench/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. it/scripts/lib.sh
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-15}
-HOME_DIR=$PWD/jetty-module/target/jetty-home
-BASE_DIR=$PWD/jetty-module/target/jetty-base
-OUT=$PWD/it/target/http-bench
-. "$(dirname "$0")/lib.sh"
-[ -f "$HOME_DIR/start.jar" ] || { echo "no distribution in jetty-module/target: run 'mvn -B package -DskipTests' first" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
-rm -rf "$OUT" && mkdir -p "$OUT"
+fresh_out http-bench
 
 plain_base() {
   cp -r "$BASE_DIR" "$1"

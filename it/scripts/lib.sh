@@ -1,4 +1,13 @@
-# Shared by the figure scripts: sourced, not run. Expects HOME_DIR (jetty-home) to be set.
+# Shared by the figure scripts: sourced, not run, from the repository's root.
+HOME_DIR=$PWD/jetty-module/target/jetty-home
+BASE_DIR=$PWD/jetty-module/target/jetty-base
+
+# fresh_out NAME: checks the distribution is built, empties it/target/NAME and sets OUT to it.
+fresh_out() {
+  [ -f "$HOME_DIR/start.jar" ] || { echo "no distribution in jetty-module/target: run 'mvn -B package -DskipTests' first" >&2; exit 2; }
+  OUT=$PWD/it/target/$1
+  rm -rf "$OUT" && mkdir -p "$OUT"
+}
 
 # A port free on 127.0.0.1 now.
 free_port() {

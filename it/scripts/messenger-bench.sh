@@ -7,16 +7,13 @@
 # Needs: a built distribution (mvn -B package -DskipTests), bash, curl, awk.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. it/scripts/lib.sh
 RUNS=${RUNS:-3}
 RTT_N=${RTT_N:-10000}
 FLOOD_N=${FLOOD_N:-20000}
 WORKERS=${WORKERS:-2}
-HOME_DIR=$PWD/jetty-module/target/jetty-home
-BASE_DIR=$PWD/jetty-module/target/jetty-base
-OUT=$PWD/it/target/messenger-bench
-[ -f "$HOME_DIR/start.jar" ] || { echo "no distribution in jetty-module/target: run 'mvn -B package -DskipTests' first" >&2; exit 2; }
-rm -rf "$OUT" && mkdir -p "$OUT" && cp -r "$BASE_DIR" "$OUT/base"
-. "$(dirname "$0")/lib.sh"
+fresh_out messenger-bench
+cp -r "$BASE_DIR" "$OUT/base"
 port=$(free_port)
 start_cluster "$OUT/base" "$port" "$WORKERS" "$OUT/cluster.log"
 master=$MASTER

@@ -4,13 +4,10 @@
 # Needs: a built distribution (mvn -B package -DskipTests), bash, curl, awk.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. it/scripts/lib.sh
 RUNS=${RUNS:-5}
-HOME_DIR=$PWD/jetty-module/target/jetty-home
-BASE_DIR=$PWD/jetty-module/target/jetty-base
-OUT=$PWD/it/target/recovery-figures
-. "$(dirname "$0")/lib.sh"
-[ -f "$HOME_DIR/start.jar" ] || { echo "no distribution in jetty-module/target: run 'mvn -B package -DskipTests' first" >&2; exit 2; }
-rm -rf "$OUT" && mkdir -p "$OUT" && cp -r "$BASE_DIR" "$OUT/base"
+fresh_out recovery-figures
+cp -r "$BASE_DIR" "$OUT/base"
 port=$(free_port)
 start_cluster "$OUT/base" "$port" 2 "$OUT/cluster.log"
 trap 'kill -TERM $MASTER 2>/dev/null; wait $MASTER 2>/dev/null || true' EXIT

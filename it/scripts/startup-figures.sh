@@ -8,15 +8,11 @@
 # Needs: a built distribution (mvn -B package -DskipTests), bash, curl, awk. Raw output: it/target/startup-figures/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. it/scripts/lib.sh
 RUNS=${RUNS:-5}
 WORKERS=${WORKERS:-2}
-HOME_DIR=$PWD/jetty-module/target/jetty-home
-BASE_DIR=$PWD/jetty-module/target/jetty-base
-OUT=$PWD/it/target/startup-figures
-[ -f "$HOME_DIR/start.jar" ] || { echo "no distribution in jetty-module/target: run 'mvn -B package -DskipTests' first" >&2; exit 2; }
-rm -rf "$OUT" && mkdir -p "$OUT"
+fresh_out startup-figures
 
-. "$(dirname "$0")/lib.sh"
 now_ms() { date +%s%3N; }
 rss_mb() { awk '/^VmRSS/ {printf "%.0f\n", $2/1024}' "/proc/$1/status" 2>/dev/null || echo NA; }
 

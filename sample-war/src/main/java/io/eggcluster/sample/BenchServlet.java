@@ -111,44 +111,50 @@ public class BenchServlet extends HttpServlet
     private String rtt(Messenger messenger, int n) throws Exception
     {
         long pid = EggProcess.current().pid();
-        long[] micros = new long[n];
-        long base = RUNS.incrementAndGet() * MAX_N;
-        long start = System.nanoTime();
-        for (int i = 0; i < n; i++)
+        return timed(n, pid, "roundtrips_per_s", seq ->
         {
-            long seq = base + i;
             CompletableFuture<Void> pong = new CompletableFuture<>();
             pongs.put(seq, pong);
-            long t0 = System.nanoTime();
             messenger.sendToAgent("ping", Map.of("seq", seq, "pid", pid));
             pong.get(10, TimeUnit.SECONDS);
-            micros[i] = (System.nanoTime() - t0) / 1000;
-        }
-        return timings(n, micros, System.nanoTime() - start, pid, "roundtrips_per_s");
+        });
     }
 
     /** n sequential sendToApp, each timed until every worker (this one included) acknowledged it. */
     private String broadcastRtt(Messenger messenger, int n) throws Exception
     {
         long pid = EggProcess.current().pid();
+        return timed(n, pid, "broadcasts_per_s", seq ->
+        {
+            CountDownLatch acks = new CountDownLatch(messenger.workerCount());
+            broadcastAcks.put(seq, acks);
+            messenger.sendToApp("bcast", Map.of("seq", seq, "pid", pid));
+            boolean all = acks.await(10, TimeUnit.SECONDS);
+            broadcastAcks.remove(seq);
+            if (!all)
+                throw new IllegalStateException("broadcast " + seq + " acknowledged by " +
+                    (messenger.workerCount() - acks.getCount()) + " of " + messenger.workerCount() + " workers in 10 s");
+        });
+    }
+
+    /** One timed exchange of a sequential benchmark. */
+    private interface Trial
+    {
+        void run(long seq) throws Exception;
+    }
+
+    private static String timed(int n, long pid, String rateName, Trial trial) throws Exception
+    {
         long[] micros = new long[n];
         long base = RUNS.incrementAndGet() * MAX_N;
         long start = System.nanoTime();
         for (int i = 0; i < n; i++)
         {
-            long seq = base + i;
-            CountDownLatch acks = new CountDownLatch(messenger.workerCount());
-            broadcastAcks.put(seq, acks);
             long t0 = System.nanoTime();
-            messenger.sendToApp("bcast", Map.of("seq", seq, "pid", pid));
-            boolean all = acks.await(10, TimeUnit.SECONDS);
-            broadcastAcks.remove(seq);
-            if (!all)
-                throw new IllegalStateException("broadcast " + i + " acknowledged by " +
-                    (messenger.workerCount() - acks.getCount()) + " of " + messenger.workerCount() + " workers in 10 s");
+            trial.run(base + i);
             micros[i] = (System.nanoTime() - t0) / 1000;
         }
-        return timings(n, micros, System.nanoTime() - start, pid, "broadcasts_per_s");
+        return timings(n, micros, System.nanoTime() - start, pid, rateName);
     }
 
     private static String timings(int n, long[] micros, long totalNanos, long pid, String rateName)
