@@ -41,6 +41,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     private final Transport transport;
     private final int maxMessageBytes;
     private final String ownSlot;
+    private final List<String> workerSlots;
     private final Map<String, List<Registration>> listeners = new ConcurrentHashMap<>();
     private final Map<String, RequestHandler> handlers = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Object>> pending = new ConcurrentHashMap<>();
@@ -62,6 +63,10 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         this.transport = transport;
         this.maxMessageBytes = maxMessageBytes;
         this.ownSlot = slotOf(self);
+        List<String> slots = new ArrayList<>(workerCount);
+        for (int id = 1; id <= workerCount; id++)
+            slots.add(Transport.workerSlot(id));
+        this.workerSlots = List.copyOf(slots);
         this.timeouts = Executors.newSingleThreadScheduledExecutor(r ->
         {
             Thread thread = new Thread(r, "egg-messenger-timeouts");
@@ -327,19 +332,11 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
                 action + "' was not sent");
     }
 
-    private List<String> workerSlots()
-    {
-        List<String> slots = new ArrayList<>(workerCount);
-        for (int id = 1; id <= workerCount; id++)
-            slots.add(Transport.workerSlot(id));
-        return slots;
-    }
-
     @Override
     public void broadcast(String action, Object data)
     {
         byte[] bytes = encode(action, data);
-        for (String slot : workerSlots())
+        for (String slot : workerSlots)
             offer(slot, bytes, action);
         offer(Transport.agentSlot(), bytes, action);
     }
@@ -348,7 +345,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     public void sendToApp(String action, Object data)
     {
         byte[] bytes = encode(action, data);
-        for (String slot : workerSlots())
+        for (String slot : workerSlots)
             offer(slot, bytes, action);
     }
 
@@ -368,7 +365,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
             return;
         }
         List<String> ready = transport.processes().keySet().stream().filter(s -> !s.equals(Transport.agentSlot())).toList();
-        List<String> candidates = ready.isEmpty() ? workerSlots() : ready;
+        List<String> candidates = ready.isEmpty() ? workerSlots : ready;
         offer(candidates.get(ThreadLocalRandom.current().nextInt(candidates.size())), bytes, action);
     }
 
@@ -530,7 +527,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     {
         Map<String, Long> processes = transport.processes();
         List<Long> pids = new ArrayList<>();
-        for (String slot : workerSlots())
+        for (String slot : workerSlots)
         {
             Long pid = processes.get(slot);
             if (pid != null)

@@ -1,5 +1,6 @@
 package io.eggcluster.jetty.internal.messenger;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,6 +14,8 @@ abstract class QueueTransport implements Transport
     private final Map<String, BlockingQueue<byte[]>> queues = new ConcurrentHashMap<>();
     /** The registry as this process knows it; kept up to date by the subclass. */
     final Map<String, Long> processes = new ConcurrentHashMap<>();
+    /** What senders read on every sendTo: a live view, no copy. */
+    private final Map<String, Long> readOnlyProcesses = Collections.unmodifiableMap(processes);
 
     /**
      * @return the queue of a slot, made once per slot and transport
@@ -33,6 +36,6 @@ abstract class QueueTransport implements Transport
     @Override
     public Map<String, Long> processes()
     {
-        return Map.copyOf(processes);
+        return readOnlyProcesses;
     }
 }

@@ -34,7 +34,7 @@ interface Transport
     void acknowledge(String slot);
 
     /**
-     * @return the ready processes as this process last heard: slot to pid
+     * @return the ready processes as this process last heard: slot to pid (a live, read-only view)
      */
     Map<String, Long> processes();
 
