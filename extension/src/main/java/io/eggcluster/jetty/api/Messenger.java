@@ -27,16 +27,21 @@ import java.util.concurrent.CompletableFuture;
  *       worker slot that is restarting, is held (in the master's Hazelcast member) and delivered when the receiver
  *       is ready. A receiver acknowledges what it took once handled: what a process took and had not finished when
  *       it died goes to its replacement (at least once: the message it was in the middle of may be handled twice).
- *       The hold is bounded per receiver ({@code jetty.egg.queueCapacity}); a send that finds it full throws
- *       {@link IllegalStateException}. Nothing is dropped silently. A message addressed by pid to a process that
+ *       The hold is bounded per receiver ({@code jetty.egg.queueCapacity}): a send that finds it full throws
+ *       {@link IllegalStateException}, and a message accepted just before it filled up waits in the sender for
+ *       room. Nothing is dropped silently. A message addressed by pid to a process that
  *       died before taking it is logged by the replacement, not delivered to it.</li>
  *   <li><b>Ordering</b>: the messages one process sends to another arrive in the order they were sent.</li>
  *   <li><b>Payloads</b>: JSON-like values only: null, String, Number, Boolean, and List or Map (String keys) of
  *       those, nested. Anything else, or a payload whose encoding exceeds {@code jetty.egg.maxMessageBytes}
  *       (default 1 MiB), is refused at send time with an {@link IllegalArgumentException} naming the type or the
  *       size. No class of the application ever needs deserialising in another process.</li>
- *   <li><b>Threading</b>: sends may be called from any thread; they return once the message is held by the
- *       cluster. Listeners run on one messenger thread per process, one message at a time; an exception from a
+ *   <li><b>Threading</b>: sends may be called from any thread. As in Egg, they do not wait for the receiver: a
+ *       send returns once its message is checked, encoded and accepted by this process, which hands what it
+ *       accepted to the cluster in order and in batches, at once, on its own thread (a burst of sends costs a few
+ *       calls to the cluster, not one each; a send waits only when thousands are still on their way). A process
+ *       that stops hands over what it accepted first; only a process killed outright can lose what it accepted in
+ *       the instant before the hand-over. Listeners run on one messenger thread per process, one message at a time; an exception from a
  *       listener is logged with the action and the sender and does not disturb other listeners or later
  *       messages.</li>
  * </ul>

@@ -31,12 +31,17 @@ final class Batches
             if (left != null && !left.isEmpty())
                 return left;
         }
+        // what is there already, in one call; else wait for the next message and return it alone at once: a
+        // message that comes to an idle receiver travels without a second call, and the next take drains the rest
         ArrayList<byte[]> batch = new ArrayList<>();
-        byte[] first = queue.poll(waitMs, TimeUnit.MILLISECONDS);
-        if (first == null)
-            return batch;
-        batch.add(first);
-        queue.drainTo(batch, max - 1);
+        queue.drainTo(batch, max);
+        if (batch.isEmpty())
+        {
+            byte[] next = queue.poll(waitMs, TimeUnit.MILLISECONDS);
+            if (next == null)
+                return batch;
+            batch.add(next);
+        }
         unacknowledged.put(slot, batch);
         return batch;
     }

@@ -33,8 +33,10 @@ import org.slf4j.LoggerFactory;
 public class ClusterMessenger extends AbstractLifeCycle implements Messenger
 {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterMessenger.class);
-    private static final int BATCH = 256;
+    private static final int BATCH = 1024;
     private static final long POLL_MS = 500;
+    /** How long a stop waits for what was sent to reach the cluster. */
+    private static final long STOP_FLUSH_MS = 5000;
 
     private final EggProcess self;
     private final int workerCount;
@@ -51,6 +53,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     private volatile boolean eggReady;
     private volatile boolean stopping;
     private Thread consumer;
+    private final Outbox outbox;
 
     private record Registration(MessageListener listener, boolean once, ClassLoader loader)
     {
@@ -67,6 +70,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         for (int id = 1; id <= workerCount; id++)
             slots.add(Transport.workerSlot(id));
         this.workerSlots = List.copyOf(slots);
+        this.outbox = new Outbox(self.toString(), transport);
         this.timeouts = Executors.newSingleThreadScheduledExecutor(r ->
         {
             Thread thread = new Thread(r, "egg-messenger-timeouts");
@@ -91,6 +95,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         Thread thread = consumer;
         if (thread != null && thread != Thread.currentThread())
             thread.join(POLL_MS + 5000);
+        outbox.close(STOP_FLUSH_MS);
         timeouts.shutdownNow();
         pending.values().forEach(f -> f.completeExceptionally(new IllegalStateException("the messenger of " + self +
             " stopped before the answer came")));
@@ -317,19 +322,15 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
 
     private void offer(String slot, byte[] bytes, String action)
     {
-        boolean held;
-        try
-        {
-            held = transport.offer(slot, bytes);
-        }
-        catch (InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while sending '" + action + "' to " + slot, e);
-        }
-        if (!held)
-            throw new IllegalStateException("the message queue of " + slot + " is full (jetty.egg.queueCapacity): '" +
-                action + "' was not sent");
+        outbox.send(slot, bytes, action);
+    }
+
+    /**
+     * Waits until what this process sent is handed to the cluster (or held back by a full receiver): for tests.
+     */
+    boolean flush(long timeoutMs)
+    {
+        return outbox.flush(timeoutMs);
     }
 
     @Override

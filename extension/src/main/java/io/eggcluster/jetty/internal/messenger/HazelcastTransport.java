@@ -70,6 +70,26 @@ public final class HazelcastTransport extends QueueTransport
         return hazelcast.getQueue(QUEUE_PREFIX + slot);
     }
 
+    /**
+     * One call for the whole batch ({@code IQueue.addAll}, all or nothing); only when the queue has no room for all
+     * of it, one call per message up to the first it refuses.
+     */
+    @Override
+    public int offerAll(String slot, List<byte[]> messages)
+    {
+        BlockingQueue<byte[]> queue = queue(slot);
+        boolean all;
+        try
+        {
+            all = queue.addAll(messages);
+        }
+        catch (IllegalStateException full)
+        {
+            all = false;
+        }
+        return all ? messages.size() : offerEach(queue, messages, 0);
+    }
+
     /** Runs on the member that owns the slot's queue, see {@link DrainTask}. */
     @Override
     public List<byte[]> take(String slot, int max, long waitMs, boolean acknowledge) throws InterruptedException

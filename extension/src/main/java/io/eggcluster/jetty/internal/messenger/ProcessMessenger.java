@@ -130,9 +130,9 @@ public class ProcessMessenger extends ContainerLifeCycle
     private final class DeferredTransport implements Transport
     {
         @Override
-        public boolean offer(String slot, byte[] message) throws InterruptedException
+        public int offerAll(String slot, List<byte[]> messages) throws InterruptedException
         {
-            return transport().offer(slot, message);
+            return transport().offerAll(slot, messages);
         }
 
         @Override

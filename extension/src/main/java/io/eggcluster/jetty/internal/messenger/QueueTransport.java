@@ -1,6 +1,7 @@
 package io.eggcluster.jetty.internal.messenger;
 
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,9 +29,18 @@ abstract class QueueTransport implements Transport
     }
 
     @Override
-    public boolean offer(String slot, byte[] message)
+    public int offerAll(String slot, List<byte[]> messages)
     {
-        return queue(slot).offer(message);
+        return offerEach(queue(slot), messages, 0);
+    }
+
+    /** Offers the messages from {@code from} on, one at a time, until the queue refuses one. */
+    static int offerEach(BlockingQueue<byte[]> queue, List<byte[]> messages, int from)
+    {
+        int taken = from;
+        while (taken < messages.size() && queue.offer(messages.get(taken)))
+            taken++;
+        return taken;
     }
 
     @Override

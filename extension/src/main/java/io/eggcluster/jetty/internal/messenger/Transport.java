@@ -12,9 +12,11 @@ import java.util.Map;
 interface Transport
 {
     /**
-     * @return false when the slot's queue is full
+     * Adds messages to a slot's queue, in order, stopping at the first one the queue has no room for.
+     *
+     * @return how many of the messages, from the first, the queue took
      */
-    boolean offer(String slot, byte[] message) throws InterruptedException;
+    int offerAll(String slot, List<byte[]> messages) throws InterruptedException;
 
     /**
      * Takes the next batch of a slot's messages, with acknowledgement: the batch stays held for the slot until its

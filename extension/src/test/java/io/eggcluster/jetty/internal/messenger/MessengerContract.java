@@ -245,6 +245,7 @@ abstract class MessengerContract
         agent.eggReady();
         for (int i = 0; i < 3; i++)
             agent.sendToApp("crash", i);
+        assertTrue(agent.flush(10_000));
         // worker 1 takes its batch, then dies without handling it (no acknowledgement)
         List<byte[]> taken = transport(worker1Process).take(Transport.workerSlot(1), 10, 5000, false);
         assertEquals(3, taken.size());
@@ -286,14 +287,50 @@ abstract class MessengerContract
     }
 
     @Test
-    void aFullHoldIsAnErrorTheSenderSees() throws Exception
+    void aFullHoldIsAnErrorTheSenderSeesAndLosesNothingAccepted() throws Exception
     {
         ClusterMessenger agent = messenger(agentProcess);
-        for (int i = 0; i < CAPACITY; i++)
-            agent.sendToAgent("fill", i);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> agent.sendToAgent("fill", "one more"));
+        ClusterMessenger worker = messenger(worker1Process);
+        // the hold takes CAPACITY; the message after them is accepted, and waits in the sender for room
+        for (int i = 0; i <= CAPACITY; i++)
+            worker.sendToAgent("fill", i);
+        assertTrue(worker.flush(10_000));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> worker.sendToAgent("fill", "one more"));
         assertTrue(e.getMessage().contains("agent is full"), e.getMessage());
         assertTrue(e.getMessage().contains("'fill' was not sent"), e.getMessage());
+
+        // once the agent takes its messages, the held one follows, in order, and sends work again
+        Inbox inbox = new Inbox();
+        agent.on("fill", inbox);
+        register(agentProcess);
+        agent.eggReady();
+        for (int i = 0; i <= CAPACITY; i++)
+            assertEquals(i, inbox.next().data());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true)
+        {
+            try
+            {
+                worker.sendToAgent("fill", "after");
+                break;
+            }
+            catch (IllegalStateException stillFull)
+            {
+                assertTrue(System.nanoTime() < deadline, "sends still refused 10 s after the agent took its messages");
+                Thread.sleep(Outbox.RETRY_MS);
+            }
+        }
+        assertEquals("after", inbox.next().data());
+        inbox.assertNothingMore();
+    }
+
+    @Test
+    void aStoppedMessengerRefusesSendsNamingItself() throws Exception
+    {
+        ClusterMessenger worker = messenger(worker1Process);
+        worker.stop();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> worker.sendToAgent("late", 1));
+        assertTrue(e.getMessage().contains("has stopped: 'late' was not sent to agent"), e.getMessage());
     }
 
     @Test

@@ -1,0 +1,279 @@
+package io.eggcluster.jetty.internal.messenger;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one process has sent and not yet handed to the cluster: a FIFO per receiver slot, handed over in batches
+ * (one {@link Transport#offerAll} per slot and turn) by one sender thread, so a send costs the caller an encode and
+ * an append, not a round trip to the Hazelcast member, and a burst of sends travels in a few calls.
+ *
+ * <p>Order: one thread hands over each slot's messages in the order they were accepted. Back-pressure: a slot
+ * holds at most {@link #PER_SLOT} accepted messages; a send beyond that waits for the sender thread (up to
+ * {@link #STALL_MS}). A receiver's hold that is full makes the hand-over stop at the first message it refuses: that
+ * message and those after it stay here and are retried, and the slot is marked full, so sends to it throw until a
+ * hand-over to it succeeds again. Nothing accepted is dropped while the process lives; {@link #close} hands over
+ * what is left and logs what it could not.</p>
+ */
+final class Outbox
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
+    /** Accepted messages per slot not yet handed over, at most. */
+    static final int PER_SLOT = 8192;
+    /** Messages per hand-over, at most. */
+    static final int BATCH = 1024;
+    /** Bytes per hand-over, at most (a batch holds at least one message). */
+    static final int BATCH_BYTES = 1 << 20;
+    /** How long a send waits for room in its slot before it gives up. */
+    static final long STALL_MS = 30_000;
+    /** How long a slot whose hold was full, or whose hand-over failed, rests before the next try. */
+    static final long RETRY_MS = 20;
+
+    private final String owner;
+    private final Transport transport;
+    private final Object lock = new Object();
+    /** Slot to its pending messages; guarded by {@link #lock}. */
+    private final Map<String, Slot> slots = new LinkedHashMap<>();
+    private final Thread sender;
+    private boolean closed;
+    private boolean busy;
+
+    private static final class Slot
+    {
+        final String name;
+        final ArrayDeque<byte[]> pending = new ArrayDeque<>();
+        /** The receiver's hold refused the last hand-over. */
+        boolean full;
+        /** Not before this time (nanoTime) is the slot tried again. */
+        long restUntil = System.nanoTime();
+        String lastFailure;
+
+        Slot(String name)
+        {
+            this.name = name;
+        }
+    }
+
+    Outbox(String owner, Transport transport)
+    {
+        this.owner = owner;
+        this.transport = transport;
+        this.sender = new Thread(this::run, "egg-messenger-sender");
+        sender.setDaemon(true);
+        sender.start();
+    }
+
+    /**
+     * Accepts a message for a slot.
+     *
+     * @throws IllegalStateException when the slot's hold is full, when this outbox is closed, or when the slot
+     * had no room for {@link #STALL_MS}; the message was not accepted
+     */
+    void send(String slot, byte[] message, String action)
+    {
+        synchronized (lock)
+        {
+            Slot target = slots.computeIfAbsent(slot, Slot::new);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STALL_MS);
+            while (true)
+            {
+                if (closed)
+                    throw new IllegalStateException("the messenger of " + owner + " has stopped: '" + action +
+                        "' was not sent to " + slot);
+                if (target.full)
+                    throw new IllegalStateException("the message queue of " + slot +
+                        " is full (jetty.egg.queueCapacity): '" + action + "' was not sent");
+                if (target.pending.size() < PER_SLOT)
+                    break;
+                long left = deadline - System.nanoTime();
+                if (left <= 0)
+                    throw new IllegalStateException("'" + action + "' was not sent: " + PER_SLOT + " messages to " +
+                        slot + " have waited " + STALL_MS + " ms to reach the cluster" +
+                        (target.lastFailure == null ? "" : " (last failure: " + target.lastFailure + ")"));
+                waitQuietly(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+            }
+            target.pending.add(message);
+            if (target.pending.size() == 1)
+                lock.notifyAll();
+        }
+    }
+
+    /**
+     * Waits until every accepted message is handed over, or held back by a full receiver.
+     *
+     * @return true when nothing is left to hand over but messages held back by full receivers
+     */
+    boolean flush(long timeoutMs)
+    {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        synchronized (lock)
+        {
+            while (true)
+            {
+                if (!busy && slots.values().stream().allMatch(s -> s.pending.isEmpty() || s.full))
+                    return true;
+                long left = deadline - System.nanoTime();
+                if (left <= 0)
+                    return false;
+                waitQuietly(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+        }
+    }
+
+    /**
+     * Hands over what is left (for up to {@code timeoutMs}), then refuses further sends and stops the sender
+     * thread. What could not be handed over is logged, per slot, as lost.
+     */
+    void close(long timeoutMs)
+    {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        synchronized (lock)
+        {
+            while (slots.values().stream().anyMatch(s -> !s.pending.isEmpty()) || busy)
+            {
+                long left = deadline - System.nanoTime();
+                if (left <= 0)
+                    break;
+                waitQuietly(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+            closed = true;
+            for (Slot slot : slots.values())
+            {
+                if (!slot.pending.isEmpty())
+                    LOG.warn("{} stopped with {} message(s) to {} not handed to the cluster ({}): they are lost",
+                        owner, slot.pending.size(), slot.name, slot.full ? "its queue is full (jetty.egg.queueCapacity)" :
+                            slot.lastFailure == null ? "no time left" : slot.lastFailure);
+                slot.pending.clear();
+            }
+            lock.notifyAll();
+        }
+        sender.interrupt();
+    }
+
+    private void waitQuietly(long ms)
+    {
+        try
+        {
+            lock.wait(ms);
+        }
+        catch (InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the messenger of " + owner);
+        }
+    }
+
+    private record Batch(Slot slot, List<byte[]> messages)
+    {
+    }
+
+    private void run()
+    {
+        List<Batch> turn = new ArrayList<>();
+        while (true)
+        {
+            synchronized (lock)
+            {
+                busy = false;
+                lock.notifyAll();
+                while (true)
+                {
+                    if (closed)
+                        return;
+                    long now = System.nanoTime();
+                    long rest = Long.MAX_VALUE;
+                    for (Slot slot : slots.values())
+                    {
+                        if (slot.pending.isEmpty())
+                            continue;
+                        if (now - slot.restUntil < 0)
+                        {
+                            rest = Math.min(rest, slot.restUntil - now);
+                            continue;
+                        }
+                        turn.add(new Batch(slot, head(slot.pending)));
+                    }
+                    if (!turn.isEmpty())
+                        break;
+                    try
+                    {
+                        if (rest == Long.MAX_VALUE)
+                            lock.wait();
+                        else
+                            lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(rest)));
+                    }
+                    catch (InterruptedException e)
+                    {
+                        if (closed)
+                            return;
+                    }
+                }
+                busy = true;
+            }
+            for (Batch batch : turn)
+                handOver(batch);
+            turn.clear();
+        }
+    }
+
+    /** The first messages of a slot, up to {@link #BATCH} and {@link #BATCH_BYTES}; they stay in the slot. */
+    private static List<byte[]> head(ArrayDeque<byte[]> pending)
+    {
+        List<byte[]> batch = new ArrayList<>(Math.min(pending.size(), BATCH));
+        int bytes = 0;
+        for (byte[] message : pending)
+        {
+            if (batch.size() == BATCH || (!batch.isEmpty() && bytes + message.length > BATCH_BYTES))
+                break;
+            batch.add(message);
+            bytes += message.length;
+        }
+        return batch;
+    }
+
+    private void handOver(Batch batch)
+    {
+        int accepted;
+        String failure = null;
+        try
+        {
+            accepted = transport.offerAll(batch.slot().name, batch.messages());
+        }
+        catch (InterruptedException e)
+        {
+            accepted = 0;
+            failure = "interrupted";
+        }
+        catch (RuntimeException e)
+        {
+            accepted = 0;
+            failure = e.toString();
+        }
+        synchronized (lock)
+        {
+            if (closed)
+                return;
+            Slot slot = batch.slot();
+            for (int i = 0; i < accepted; i++)
+                slot.pending.poll();
+            boolean refused = failure == null && accepted < batch.messages().size();
+            if (refused && !slot.full)
+                LOG.warn("{}: the message queue of {} is full (jetty.egg.queueCapacity); {} message(s) wait here and " +
+                    "further sends to it fail until it has room", owner, slot.name, slot.pending.size());
+            if (failure != null && slot.lastFailure == null)
+                LOG.warn("{}: cannot hand {} message(s) to {} to the cluster, retrying: {}", owner, slot.pending.size(),
+                    slot.name, failure);
+            slot.full = refused;
+            slot.lastFailure = failure;
+            slot.restUntil = System.nanoTime() + (refused || failure != null ? TimeUnit.MILLISECONDS.toNanos(RETRY_MS) : 0);
+            lock.notifyAll();
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.eggcluster.jetty.internal.messenger;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The sender side of the messenger: batching, order, retries, and what a stop does with what is left. */
+class OutboxTest
+{
+    /** Records every hand-over; can be made to fail or to wait. */
+    private static final class RecordingTransport implements Transport
+    {
+        final List<Integer> received = Collections.synchronizedList(new ArrayList<>());
+        final AtomicInteger calls = new AtomicInteger();
+        final AtomicInteger failuresLeft = new AtomicInteger();
+        volatile CountDownLatch gate = new CountDownLatch(0);
+
+        @Override
+        public int offerAll(String slot, List<byte[]> messages) throws InterruptedException
+        {
+            calls.incrementAndGet();
+            gate.await();
+            if (failuresLeft.getAndDecrement() > 0)
+                throw new IllegalStateException("member unreachable");
+            for (byte[] message : messages)
+                received.add((int)message[0] << 8 | message[1] & 0xff);
+            return messages.size();
+        }
+
+        @Override
+        public List<byte[]> take(String slot, int max, long waitMs, boolean acknowledge)
+        {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void acknowledge(String slot)
+        {
+        }
+
+        @Override
+        public Map<String, Long> processes()
+        {
+            return Map.of();
+        }
+
+        @Override
+        public Map<String, Long> freshProcesses()
+        {
+            return Map.of();
+        }
+    }
+
+    private final RecordingTransport transport = new RecordingTransport();
+    private final Outbox outbox = new Outbox("worker#1:1", transport);
+
+    @AfterEach
+    void close()
+    {
+        outbox.close(0);
+    }
+
+    private static byte[] message(int i)
+    {
+        return new byte[]{(byte)(i >> 8), (byte)i};
+    }
+
+    @Test
+    void aBurstTravelsInFewHandOversInOrder()
+    {
+        transport.gate = new CountDownLatch(1);
+        for (int i = 0; i < 5000; i++)
+            outbox.send("agent", message(i), "burst");
+        transport.gate.countDown();
+        assertTrue(outbox.flush(10_000));
+        assertEquals(5000, transport.received.size());
+        for (int i = 0; i < 5000; i++)
+            assertEquals(i, transport.received.get(i));
+        // the first call took one message, each later one up to a full batch
+        assertTrue(transport.calls.get() <= 1 + (5000 + Outbox.BATCH - 1) / Outbox.BATCH, transport.calls + " calls");
+    }
+
+    @Test
+    void aFailedHandOverIsRetriedAndLosesNothing()
+    {
+        transport.failuresLeft.set(3);
+        for (int i = 0; i < 100; i++)
+            outbox.send("agent", message(i), "retry");
+        assertTrue(outbox.flush(10_000));
+        assertEquals(100, transport.received.size());
+        for (int i = 0; i < 100; i++)
+            assertEquals(i, transport.received.get(i));
+    }
+
+    @Test
+    void aSendWaitsForRoomInsteadOfFailingWhileTheSenderCatchesUp() throws Exception
+    {
+        transport.gate = new CountDownLatch(1);
+        for (int i = 0; i < Outbox.PER_SLOT; i++)
+            outbox.send("agent", message(i), "fill");
+        Thread late = new Thread(() -> outbox.send("agent", message(Outbox.PER_SLOT), "fill"));
+        late.start();
+        late.join(200);
+        assertTrue(late.isAlive(), "the send beyond the slot's room waits");
+        transport.gate.countDown();
+        late.join(10_000);
+        assertTrue(outbox.flush(10_000));
+        assertEquals(Outbox.PER_SLOT + 1, transport.received.size());
+    }
+
+    @Test
+    void aClosedOutboxRefusesSends() throws Exception
+    {
+        outbox.send("agent", message(1), "before");
+        outbox.close(TimeUnit.SECONDS.toMillis(10));
+        assertEquals(List.of(1), transport.received);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> outbox.send("agent", message(2), "after"));
+        assertTrue(e.getMessage().contains("worker#1:1 has stopped: 'after' was not sent to agent"), e.getMessage());
+    }
+}
