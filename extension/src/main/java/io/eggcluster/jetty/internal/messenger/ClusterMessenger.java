@@ -1,9 +1,11 @@
 package io.eggcluster.jetty.internal.messenger;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,6 +56,28 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     private volatile boolean stopping;
     private Thread consumer;
     private final Outbox outbox;
+    private final DirectSender direct;
+    /** Delivers the direct copies of what this process sends itself, once its receiver is open. */
+    private final java.util.concurrent.ExecutorService toSelf;
+    private volatile DirectReceiver receiver;
+    private volatile String endpoint;
+    /** One message is dispatched at a time, whether it came from the queue or directly. */
+    private final Object dispatchLock = new Object();
+    /** Origin to the seq of the last of its frames dispatched here; written under {@link #dispatchLock}. */
+    private final Map<Long, Long> seen = new ConcurrentHashMap<>();
+    /** Messages dispatched from their direct copy; guarded by {@link #dispatchLock}. */
+    private long directDispatched;
+    /** Messages dispatched from their queue copy; guarded by {@link #dispatchLock}. */
+    private long queueDispatched;
+    /**
+     * Direct copies that came before an earlier message of their origin, by origin and seq: dispatched once the
+     * gap is filled from the queue (or dropped for their queue copy, beyond {@link #MAX_EARLY}); guarded by
+     * {@link #dispatchLock}.
+     */
+    private final Map<Long, TreeMap<Long, byte[]>> early = new java.util.HashMap<>();
+    private static final int MAX_EARLY = 4096;
+    /** Direct copies that came before an earlier message of their origin; under {@link #dispatchLock}. */
+    private long directEarly;
 
     private record Registration(MessageListener listener, boolean once, ClassLoader loader)
     {
@@ -70,7 +94,14 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         for (int id = 1; id <= workerCount; id++)
             slots.add(Transport.workerSlot(id));
         this.workerSlots = List.copyOf(slots);
-        this.outbox = new Outbox(self.toString(), transport);
+        this.outbox = new Outbox(self.toString(), ThreadLocalRandom.current().nextLong(), transport);
+        this.direct = new DirectSender(self.toString(), transport);
+        this.toSelf = Executors.newSingleThreadExecutor(r ->
+        {
+            Thread thread = new Thread(r, "egg-messenger-self");
+            thread.setDaemon(true);
+            return thread;
+        });
         this.timeouts = Executors.newSingleThreadScheduledExecutor(r ->
         {
             Thread thread = new Thread(r, "egg-messenger-timeouts");
@@ -95,7 +126,15 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         Thread thread = consumer;
         if (thread != null && thread != Thread.currentThread())
             thread.join(POLL_MS + 5000);
+        closeReceiver();
+        synchronized (dispatchLock)
+        {
+            LOG.debug("{} dispatched {} messages from their direct copy, {} from their queue copy; {} direct copies " +
+                "came early; {}", self, directDispatched, queueDispatched, directEarly, direct);
+        }
+        toSelf.shutdownNow();
         outbox.close(STOP_FLUSH_MS);
+        direct.close();
         timeouts.shutdownNow();
         pending.values().forEach(f -> f.completeExceptionally(new IllegalStateException("the messenger of " + self +
             " stopped before the answer came")));
@@ -118,10 +157,63 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         consumer.start();
     }
 
+    /** Opens this process's direct socket and tells the others where it is; without it, the queue delivers. */
+    private void openReceiver()
+    {
+        try
+        {
+            DirectReceiver opened = new DirectReceiver(self.toString(), Frames.HEADER + maxMessageBytes,
+                frame -> receive(frame, true));
+            receiver = opened;
+            endpoint = self.pid() + "@" + opened.address();
+            transport.publishEndpoint(ownSlot, endpoint);
+        }
+        catch (IOException | RuntimeException e)
+        {
+            LOG.warn("{}: no direct messages (its queue delivers everything): {}", self, e.toString());
+        }
+    }
+
+    private void closeReceiver()
+    {
+        DirectReceiver opened = receiver;
+        if (opened == null)
+            return;
+        opened.close();
+        try
+        {
+            if (endpoint != null)
+                transport.withdrawEndpoint(ownSlot, endpoint);
+        }
+        catch (RuntimeException e)
+        {
+            LOG.debug("{}: could not withdraw its direct endpoint: {}", self, e.toString());
+        }
+    }
+
+    /** How many direct copies came before an earlier message of their origin: for tests. */
+    long directEarly()
+    {
+        synchronized (dispatchLock)
+        {
+            return directEarly;
+        }
+    }
+
+    /** How many messages were dispatched from their direct copy: for tests. */
+    long directDispatched()
+    {
+        synchronized (dispatchLock)
+        {
+            return directDispatched;
+        }
+    }
+
     private void consume()
     {
         for (EggReadyListener hook : readyHooks)
             runHook(hook);
+        openReceiver();
         // whether the last batch taken was handled: false at first, so the first take gets first what a crashed
         // predecessor in this slot took and never acknowledged, and after a failed take, whose batch may have been
         // taken on the member without reaching us
@@ -146,8 +238,8 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
                 sleepQuietly();
                 continue;
             }
-            for (byte[] bytes : batch)
-                dispatch(bytes);
+            for (byte[] frame : batch)
+                receive(frame, false);
             acknowledge = true;
         }
         if (!acknowledge)
@@ -175,12 +267,71 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         }
     }
 
+    /**
+     * A frame from the queue, or its direct copy: dispatched once, and in each origin's order. A queue frame is
+     * dispatched unless its direct copy was; a direct frame when it is the next of its origin, else once the ones
+     * before it have come from the queue.
+     */
+    private void receive(byte[] frame, boolean directly)
+    {
+        if (frame.length < Frames.HEADER)
+        {
+            LOG.warn("{} received a message it cannot decode ({} bytes)", self, frame.length);
+            return;
+        }
+        long origin = Frames.origin(frame);
+        long seq = Frames.seq(frame);
+        // a queue copy whose direct copy was dispatched is skipped without the lock: a seq once seen stays seen,
+        // and the direct copies' thread does not wait for a taker that got preempted while going through a batch
+        Long dispatched = seen.get(origin);
+        if (!directly && dispatched != null && seq <= dispatched)
+            return;
+        synchronized (dispatchLock)
+        {
+            Long last = seen.get(origin);
+            if (last != null && seq <= last)
+                return;
+            if (directly && seq != (last == null ? 1 : last + 1))
+            {
+                // an earlier message of this origin has not come yet (it went through the queue only): wait for it
+                TreeMap<Long, byte[]> waiting = early.computeIfAbsent(origin, o -> new TreeMap<>());
+                if (waiting.size() < MAX_EARLY)
+                    waiting.put(seq, frame);
+                directEarly++;
+                return;
+            }
+            accept(origin, seq, frame, directly);
+            TreeMap<Long, byte[]> waiting = early.get(origin);
+            if (waiting == null)
+                return;
+            waiting.headMap(seq, true).clear();
+            while (!waiting.isEmpty() && waiting.firstKey() == seq + 1)
+            {
+                seq = waiting.firstKey();
+                accept(origin, seq, waiting.pollFirstEntry().getValue(), true);
+            }
+            if (waiting.isEmpty())
+                early.remove(origin);
+        }
+    }
+
+    /** Dispatches the next frame of an origin. Under {@link #dispatchLock}. */
+    private void accept(long origin, long seq, byte[] frame, boolean directly)
+    {
+        seen.put(origin, seq);
+        if (directly)
+            directDispatched++;
+        else
+            queueDispatched++;
+        dispatch(frame);
+    }
+
     private void dispatch(byte[] bytes)
     {
         Envelope envelope;
         try
         {
-            envelope = Envelope.decode(bytes);
+            envelope = Envelope.decode(bytes, Frames.HEADER);
         }
         catch (RuntimeException e)
         {
@@ -322,7 +473,30 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
 
     private void offer(String slot, byte[] bytes, String action)
     {
-        outbox.send(slot, bytes, action);
+        byte[] frame = outbox.send(slot, bytes, action);
+        // the queue holds the message for its receiver whatever happens; unless in a burst, a copy also goes
+        // straight to the receiver (this process itself included), which takes whichever copy comes first
+        if (frame == null)
+            return;
+        if (!slot.equals(ownSlot))
+        {
+            if (direct.send(slot, frame))
+                outbox.linger(slot);
+            else
+                outbox.hurry(slot);
+        }
+        else if (receiver != null)
+        {
+            try
+            {
+                toSelf.execute(() -> receive(frame, true));
+                outbox.linger(slot);
+            }
+            catch (java.util.concurrent.RejectedExecutionException stopping)
+            {
+                // stopping: the queue copy is handed over by the stop
+            }
+        }
     }
 
     /**

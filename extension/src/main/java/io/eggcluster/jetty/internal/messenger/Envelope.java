@@ -72,7 +72,13 @@ record Envelope(Kind kind, String action, EggProcess sender, long targetPid, lon
 
     static Envelope decode(byte[] bytes)
     {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes)))
+        return decode(bytes, 0);
+    }
+
+    /** Decodes the envelope that starts at {@code offset} and runs to the end of {@code bytes}. */
+    static Envelope decode(byte[] bytes, int offset)
+    {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, offset, bytes.length - offset)))
         {
             int version = in.readUnsignedByte();
             if (version != VERSION)

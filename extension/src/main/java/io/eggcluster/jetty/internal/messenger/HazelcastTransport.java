@@ -24,15 +24,18 @@ public final class HazelcastTransport extends QueueTransport
 {
     public static final String QUEUE_PREFIX = "egg-queue-";
     public static final String REGISTRY = "egg-processes";
+    /** Where each slot's process takes direct frames: slot to {@code pid@host:port}, written by the process. */
+    public static final String ENDPOINTS = "egg-endpoints";
     /** The member's executor that runs the receivers' takes (one waiting task per receiver at most). */
     public static final String EXECUTOR = "egg-receivers";
 
     private final HazelcastInstance hazelcast;
     private final IMap<String, Long> registry;
     private final IExecutorService executor;
+    private final IMap<String, String> endpointMap;
 
-    private interface RegistryListener extends EntryAddedListener<String, Long>, EntryUpdatedListener<String, Long>,
-        EntryRemovedListener<String, Long>
+    private interface MirrorListener<V> extends EntryAddedListener<String, V>, EntryUpdatedListener<String, V>,
+        EntryRemovedListener<String, V>
     {
     }
 
@@ -41,27 +44,47 @@ public final class HazelcastTransport extends QueueTransport
         this.hazelcast = hazelcast;
         this.registry = hazelcast.getMap(REGISTRY);
         this.executor = hazelcast.getExecutorService(EXECUTOR);
-        registry.addEntryListener(new RegistryListener()
+        mirror(registry, processes);
+        this.endpointMap = hazelcast.getMap(ENDPOINTS);
+        mirror(endpointMap, endpoints);
+    }
+
+    /** Keeps {@code local} a copy of {@code map}: an entry listener, then what the map holds already. */
+    private static <V> void mirror(IMap<String, V> map, Map<String, V> local)
+    {
+        map.addEntryListener(new MirrorListener<V>()
         {
             @Override
-            public void entryAdded(EntryEvent<String, Long> event)
+            public void entryAdded(EntryEvent<String, V> event)
             {
-                processes.put(event.getKey(), event.getValue());
+                local.put(event.getKey(), event.getValue());
             }
 
             @Override
-            public void entryUpdated(EntryEvent<String, Long> event)
+            public void entryUpdated(EntryEvent<String, V> event)
             {
-                processes.put(event.getKey(), event.getValue());
+                local.put(event.getKey(), event.getValue());
             }
 
             @Override
-            public void entryRemoved(EntryEvent<String, Long> event)
+            public void entryRemoved(EntryEvent<String, V> event)
             {
-                processes.remove(event.getKey());
+                local.remove(event.getKey());
             }
         }, true);
-        processes.putAll(registry);
+        local.putAll(map);
+    }
+
+    @Override
+    public void publishEndpoint(String slot, String endpoint)
+    {
+        endpointMap.set(slot, endpoint);
+    }
+
+    @Override
+    public void withdrawEndpoint(String slot, String endpoint)
+    {
+        endpointMap.remove(slot, endpoint);
     }
 
     @Override

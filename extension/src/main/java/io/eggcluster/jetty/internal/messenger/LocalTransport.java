@@ -42,6 +42,18 @@ public final class LocalTransport extends QueueTransport
         return processes();
     }
 
+    @Override
+    public void publishEndpoint(String slot, String endpoint)
+    {
+        endpoints.put(slot, endpoint);
+    }
+
+    @Override
+    public void withdrawEndpoint(String slot, String endpoint)
+    {
+        endpoints.remove(slot, endpoint);
+    }
+
     /** What the master does when a process is ready. */
     public void register(String slot, long pid)
     {

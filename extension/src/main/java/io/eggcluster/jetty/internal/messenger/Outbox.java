@@ -31,12 +31,32 @@ final class Outbox
     static final int BATCH = 1024;
     /** Bytes per hand-over, at most (a batch holds at least one message). */
     static final int BATCH_BYTES = 1 << 20;
+    /**
+     * How long the queue copies of messages that also went directly may wait to travel together: a receiver that
+     * got the direct copy does not wait for them, and fewer, fuller hand-overs leave the CPU to the direct path.
+     */
+    static final long LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(50000);
+    /** Queue copies that end a linger: well below {@link #DIRECT_MAX_PENDING}, so lingering never stops the direct path. */
+    static final int LINGER_MAX = 1000;
+    /** Pending messages for a slot beyond which new ones are not offered for the direct path (a burst). */
+    static final int DIRECT_MAX_PENDING = 1500;
+    /**
+     * Sends to one slot closer together than this, {@link #BURST_SENDS} times in a row, are a burst: they travel
+     * through the queue only, in batches, which carries more messages per second than copies sent one by one (the
+     * direct path is for latency).
+     */
+    static final long BURST_GAP_NANOS = TimeUnit.MICROSECONDS.toNanos(10);
+    /** This many close sends in a row make a burst (a reply that follows a message at once is not one). */
+    static final int BURST_SENDS = 3;
+    /** How long a send waits for room in a receiver's full hold before it throws. */
+    static final long FULL_WAIT_MS = 1000;
     /** How long a send waits for room in its slot before it gives up. */
     static final long STALL_MS = 30_000;
     /** How long a slot whose hold was full, or whose hand-over failed, rests before the next try. */
     static final long RETRY_MS = 20;
 
     private final String owner;
+    private final long origin;
     private final Transport transport;
     private final Object lock = new Object();
     /** Slot to its pending messages; guarded by {@link #lock}. */
@@ -49,8 +69,20 @@ final class Outbox
     {
         final String name;
         final ArrayDeque<byte[]> pending = new ArrayDeque<>();
+        /** The seq of the last frame accepted for this slot. */
+        long seq;
         /** The receiver's hold refused the last hand-over. */
         boolean full;
+        /** The slot rests to let the queue copies of direct messages gather. */
+        boolean lingering;
+        /** The seq of the last frame that must not linger (it went through the queue only). */
+        long urgentSeq;
+        /** The seq of the last frame handed over. */
+        long handedSeq;
+        /** How many sends in a row came within {@link #BURST_GAP_NANOS} of the one before. */
+        int closeSends;
+        /** When the last message for this slot was accepted (nanoTime). */
+        long lastSend = System.nanoTime() - BURST_GAP_NANOS;
         /** Not before this time (nanoTime) is the slot tried again. */
         long restUntil = System.nanoTime();
         String lastFailure;
@@ -61,9 +93,14 @@ final class Outbox
         }
     }
 
-    Outbox(String owner, Transport transport)
+    /**
+     * @param owner the sending process, for messages
+     * @param origin the id this outbox puts in its frames ({@link Frames})
+     */
+    Outbox(String owner, long origin, Transport transport)
     {
         this.owner = owner;
+        this.origin = origin;
         this.transport = transport;
         this.sender = new Thread(this::run, "egg-messenger-sender");
         sender.setDaemon(true);
@@ -71,37 +108,103 @@ final class Outbox
     }
 
     /**
-     * Accepts a message for a slot.
+     * Accepts a message for a slot, framed with this outbox's origin and the slot's next seq.
      *
-     * @throws IllegalStateException when the slot's hold is full, when this outbox is closed, or when the slot
-     * had no room for {@link #STALL_MS}; the message was not accepted
+     * @return the frame, which may also go directly to the receiver; null in a burst (see {@link #BURST_GAP_NANOS}
+     * and {@link #DIRECT_MAX_PENDING}), which the batched queue carries better alone
+     * @throws IllegalStateException when the slot's hold stays full for {@link #FULL_WAIT_MS}, when this outbox is
+     * closed, or when the slot had no room for {@link #STALL_MS}; the message was not accepted
      */
-    void send(String slot, byte[] message, String action)
+    byte[] send(String slot, byte[] envelope, String action)
     {
         synchronized (lock)
         {
             Slot target = slots.computeIfAbsent(slot, Slot::new);
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STALL_MS);
+            long now = System.nanoTime();
+            long deadline = now + TimeUnit.MILLISECONDS.toNanos(STALL_MS);
+            long fullDeadline = now + TimeUnit.MILLISECONDS.toNanos(FULL_WAIT_MS);
             while (true)
             {
                 if (closed)
                     throw new IllegalStateException("the messenger of " + owner + " has stopped: '" + action +
                         "' was not sent to " + slot);
+                long left;
                 if (target.full)
-                    throw new IllegalStateException("the message queue of " + slot +
-                        " is full (jetty.egg.queueCapacity): '" + action + "' was not sent");
-                if (target.pending.size() < PER_SLOT)
-                    break;
-                long left = deadline - System.nanoTime();
-                if (left <= 0)
-                    throw new IllegalStateException("'" + action + "' was not sent: " + PER_SLOT + " messages to " +
-                        slot + " have waited " + STALL_MS + " ms to reach the cluster" +
-                        (target.lastFailure == null ? "" : " (last failure: " + target.lastFailure + ")"));
-                waitQuietly(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+                {
+                    // a receiver that is only slower than its senders makes room soon; one that is absent does not
+                    left = fullDeadline - System.nanoTime();
+                    if (left <= 0)
+                        throw new IllegalStateException("the message queue of " + slot +
+                            " is full (jetty.egg.queueCapacity): '" + action + "' was not sent");
+                }
+                else
+                {
+                    if (target.pending.size() < PER_SLOT)
+                        break;
+                    left = deadline - System.nanoTime();
+                    if (left <= 0)
+                        throw new IllegalStateException("'" + action + "' was not sent: " + PER_SLOT + " messages to " +
+                            slot + " have waited " + STALL_MS + " ms to reach the cluster" +
+                            (target.lastFailure == null ? "" : " (last failure: " + target.lastFailure + ")"));
+                }
+                waitQuietly(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
             }
-            target.pending.add(message);
-            if (target.pending.size() == 1)
+            byte[] frame = Frames.frame(origin, ++target.seq, envelope);
+            target.pending.add(frame);
+            now = System.nanoTime();
+            target.closeSends = now - target.lastSend < BURST_GAP_NANOS ? target.closeSends + 1 : 0;
+            boolean burst = target.closeSends >= BURST_SENDS || target.pending.size() > DIRECT_MAX_PENDING;
+            target.lastSend = now;
+            if (burst)
+                hurry(target);
+            else if (target.pending.size() == 1)
                 lock.notifyAll();
+            return burst ? null : frame;
+        }
+    }
+
+    /** Ends a slot's linger: what waits goes now. Under {@link #lock}. */
+    private void hurry(Slot slot)
+    {
+        slot.urgentSeq = slot.seq;
+        if (slot.lingering)
+        {
+            slot.lingering = false;
+            slot.restUntil = System.nanoTime();
+            lock.notifyAll();
+        }
+        else if (slot.pending.size() == 1)
+            lock.notifyAll();
+    }
+
+    /**
+     * The direct copy of the last message accepted for {@code slot} could not be sent: its queue copy goes now.
+     */
+    void hurry(String slot)
+    {
+        synchronized (lock)
+        {
+            Slot target = slots.get(slot);
+            if (target != null)
+                hurry(target);
+        }
+    }
+
+    /**
+     * The last message accepted for {@code slot} also went directly to its receiver: its queue copy may wait up to
+     * {@link #LINGER_NANOS} for company.
+     */
+    void linger(String slot)
+    {
+        synchronized (lock)
+        {
+            Slot target = slots.get(slot);
+            if (target != null && !target.lingering && !target.pending.isEmpty() && target.pending.size() < LINGER_MAX &&
+                target.urgentSeq <= target.handedSeq)
+            {
+                target.lingering = true;
+                target.restUntil = System.nanoTime() + LINGER_NANOS;
+            }
         }
     }
 
@@ -193,7 +296,7 @@ final class Outbox
                     {
                         if (slot.pending.isEmpty())
                             continue;
-                        if (now - slot.restUntil < 0)
+                        if (now - slot.restUntil < 0 && !(slot.lingering && slot.pending.size() >= LINGER_MAX))
                         {
                             rest = Math.min(rest, slot.restUntil - now);
                             continue;
@@ -263,6 +366,8 @@ final class Outbox
             Slot slot = batch.slot();
             for (int i = 0; i < accepted; i++)
                 slot.pending.poll();
+            if (accepted > 0)
+                slot.handedSeq = Frames.seq(batch.messages().get(accepted - 1));
             boolean refused = failure == null && accepted < batch.messages().size();
             if (refused && !slot.full)
                 LOG.warn("{}: the message queue of {} is full (jetty.egg.queueCapacity); {} message(s) wait here and " +
@@ -271,6 +376,7 @@ final class Outbox
                 LOG.warn("{}: cannot hand {} message(s) to {} to the cluster, retrying: {}", owner, slot.pending.size(),
                     slot.name, failure);
             slot.full = refused;
+            slot.lingering = false;
             slot.lastFailure = failure;
             slot.restUntil = System.nanoTime() + (refused || failure != null ? TimeUnit.MILLISECONDS.toNanos(RETRY_MS) : 0);
             lock.notifyAll();

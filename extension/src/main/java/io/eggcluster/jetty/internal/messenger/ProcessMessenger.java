@@ -158,5 +158,23 @@ public class ProcessMessenger extends ContainerLifeCycle
         {
             return transport().processes();
         }
+
+        @Override
+        public void publishEndpoint(String slot, String endpoint)
+        {
+            transport().publishEndpoint(slot, endpoint);
+        }
+
+        @Override
+        public void withdrawEndpoint(String slot, String endpoint)
+        {
+            transport().withdrawEndpoint(slot, endpoint);
+        }
+
+        @Override
+        public Map<String, String> endpoints()
+        {
+            return transport().endpoints();
+        }
     }
 }

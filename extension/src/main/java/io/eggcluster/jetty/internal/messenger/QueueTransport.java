@@ -17,6 +17,9 @@ abstract class QueueTransport implements Transport
     final Map<String, Long> processes = new ConcurrentHashMap<>();
     /** What senders read on every sendTo: a live view, no copy. */
     private final Map<String, Long> readOnlyProcesses = Collections.unmodifiableMap(processes);
+    /** The direct endpoints as this process knows them; kept up to date by the subclass. */
+    final Map<String, String> endpoints = new ConcurrentHashMap<>();
+    private final Map<String, String> readOnlyEndpoints = Collections.unmodifiableMap(endpoints);
 
     /**
      * @return the queue of a slot, made once per slot and transport
@@ -47,5 +50,11 @@ abstract class QueueTransport implements Transport
     public Map<String, Long> processes()
     {
         return readOnlyProcesses;
+    }
+
+    @Override
+    public Map<String, String> endpoints()
+    {
+        return readOnlyEndpoints;
     }
 }

@@ -45,6 +45,21 @@ interface Transport
      */
     Map<String, Long> freshProcesses();
 
+    /**
+     * Announces where this slot's process takes direct frames ({@code pid@host:port}).
+     */
+    void publishEndpoint(String slot, String endpoint);
+
+    /**
+     * Withdraws an endpoint this process published, unless another process has replaced it already.
+     */
+    void withdrawEndpoint(String slot, String endpoint);
+
+    /**
+     * @return the direct endpoints as this process last heard: slot to {@code pid@host:port} (a live, read-only view)
+     */
+    Map<String, String> endpoints();
+
     static String agentSlot()
     {
         return "agent";

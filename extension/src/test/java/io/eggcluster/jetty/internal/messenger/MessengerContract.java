@@ -221,6 +221,69 @@ abstract class MessengerContract
     }
 
     @Test
+    void directAndQueuedCopiesMakeEachMessageArriveOnceAndInOrder() throws Exception
+    {
+        ClusterMessenger[] c = readyCluster();
+        Inbox pings = new Inbox();
+        c[0].on("ping", pings);
+        Inbox pongs = new Inbox();
+        c[1].on("pong", pongs);
+        c[0].on("ping", m -> c[0].sendTo(worker1Process.pid(), "pong", m.data()));
+        // sequential round trips: each message alone in its slot, so it also goes directly
+        for (int i = 0; i < 200; i++)
+        {
+            c[1].sendToAgent("ping", i);
+            assertEquals(i, pongs.next().data());
+        }
+        // then bursts from four threads, which mostly travel through the queue
+        List<Thread> senders = new ArrayList<>();
+        for (int t = 0; t < 4; t++)
+        {
+            int thread = t;
+            senders.add(new Thread(() ->
+            {
+                for (int i = 0; i < 500; i++)
+                    c[1].sendToAgent("ping", 1000 * (thread + 1) + i);
+            }));
+        }
+        senders.forEach(Thread::start);
+        for (Thread sender : senders)
+            sender.join();
+        Map<Integer, Integer> lastOfThread = new HashMap<>();
+        for (int i = 0; i < 200; i++)
+            assertEquals(i, pings.next().data());
+        for (int i = 0; i < 2000; i++)
+        {
+            int value = (Integer)pings.next().data();
+            Integer last = lastOfThread.put(value / 1000, value);
+            assertTrue(last == null ? value % 1000 == 0 : value == last + 1, "after " + last + " came " + value);
+        }
+        pings.assertNothingMore();
+        assertTrue(c[0].directDispatched() > 0 && c[1].directDispatched() > 0, "the direct path carried some: agent " +
+            c[0].directDispatched() + ", worker " + c[1].directDispatched());
+    }
+
+    @Test
+    void aDirectCopyThatOvertakesQueuedMessagesWaitsForThem() throws Exception
+    {
+        ClusterMessenger[] c = readyCluster();
+        Inbox in = new Inbox();
+        c[0].on("order", in);
+        for (int round = 0; round < 20; round++)
+        {
+            // a burst travels through the queue only; the message after a pause also goes directly, and gets there
+            // first
+            for (int i = 0; i < 50; i++)
+                c[1].sendToAgent("order", round * 100 + i);
+            Thread.sleep(1);
+            c[1].sendToAgent("order", round * 100 + 50);
+            for (int i = 0; i <= 50; i++)
+                assertEquals(round * 100 + i, in.next().data());
+        }
+        in.assertNothingMore();
+    }
+
+    @Test
     void messagesSentBeforeTheReceiverIsReadyAreHeldAndDelivered() throws Exception
     {
         ClusterMessenger agent = messenger(agentProcess);

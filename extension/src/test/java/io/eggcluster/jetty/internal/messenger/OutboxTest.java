@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +23,7 @@ class OutboxTest
     private static final class RecordingTransport implements Transport
     {
         final List<Integer> received = Collections.synchronizedList(new ArrayList<>());
+        final List<Long> seqs = Collections.synchronizedList(new ArrayList<>());
         final AtomicInteger calls = new AtomicInteger();
         final AtomicInteger failuresLeft = new AtomicInteger();
         volatile CountDownLatch gate = new CountDownLatch(0);
@@ -33,8 +35,12 @@ class OutboxTest
             gate.await();
             if (failuresLeft.getAndDecrement() > 0)
                 throw new IllegalStateException("member unreachable");
-            for (byte[] message : messages)
-                received.add((int)message[0] << 8 | message[1] & 0xff);
+            for (byte[] frame : messages)
+            {
+                assertEquals(ORIGIN, Frames.origin(frame));
+                seqs.add(Frames.seq(frame));
+                received.add((int)frame[Frames.HEADER] << 8 | frame[Frames.HEADER + 1] & 0xff);
+            }
             return messages.size();
         }
 
@@ -60,10 +66,27 @@ class OutboxTest
         {
             return Map.of();
         }
+
+        @Override
+        public void publishEndpoint(String slot, String endpoint)
+        {
+        }
+
+        @Override
+        public void withdrawEndpoint(String slot, String endpoint)
+        {
+        }
+
+        @Override
+        public Map<String, String> endpoints()
+        {
+            return Map.of();
+        }
     }
 
+    private static final long ORIGIN = 0x5eed;
     private final RecordingTransport transport = new RecordingTransport();
-    private final Outbox outbox = new Outbox("worker#1:1", transport);
+    private final Outbox outbox = new Outbox("worker#1:1", ORIGIN, transport);
 
     @AfterEach
     void close()
@@ -86,7 +109,10 @@ class OutboxTest
         assertTrue(outbox.flush(10_000));
         assertEquals(5000, transport.received.size());
         for (int i = 0; i < 5000; i++)
+        {
             assertEquals(i, transport.received.get(i));
+            assertEquals(i + 1, transport.seqs.get(i), "the slot's frames count from 1 in the order they were sent");
+        }
         // the first call took one message, each later one up to a full batch
         assertTrue(transport.calls.get() <= 1 + (5000 + Outbox.BATCH - 1) / Outbox.BATCH, transport.calls + " calls");
     }

@@ -1,0 +1,145 @@
+package io.eggcluster.jetty.internal.messenger;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.Channels;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where a receiver takes the direct copies of its messages: a loopback socket, one reading thread per sending
+ * process, each frame {@code [length: 4 bytes][frame]} handed to the messenger as it comes. The direct copies only
+ * make delivery faster: every message also reaches the receiver's queue, so a frame lost here (a broken
+ * connection, a sender that dies mid-frame) costs time, not the message.
+ */
+final class DirectReceiver
+{
+    private static final Logger LOG = LoggerFactory.getLogger(DirectReceiver.class);
+
+    private final String owner;
+    private final int maxFrameBytes;
+    private final Consumer<byte[]> sink;
+    private final ServerSocketChannel server;
+    private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    /**
+     * Opens the socket (127.0.0.1, a free port) and starts accepting.
+     *
+     * @param sink called with each frame, on the thread of the connection it came on
+     */
+    DirectReceiver(String owner, int maxFrameBytes, Consumer<byte[]> sink) throws IOException
+    {
+        this.owner = owner;
+        this.maxFrameBytes = maxFrameBytes;
+        this.sink = sink;
+        this.server = ServerSocketChannel.open();
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        Thread acceptor = new Thread(this::accept, "egg-messenger-direct-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    /** @return {@code host:port} of the socket */
+    String address() throws IOException
+    {
+        InetSocketAddress address = (InetSocketAddress)server.getLocalAddress();
+        return address.getAddress().getHostAddress() + ":" + address.getPort();
+    }
+
+    private void accept()
+    {
+        while (!closed)
+        {
+            SocketChannel connection;
+            try
+            {
+                connection = server.accept();
+                connection.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            }
+            catch (ClosedChannelException e)
+            {
+                return;
+            }
+            catch (IOException e)
+            {
+                if (!closed)
+                    LOG.warn("{}: direct messages: cannot accept a connection: {}", owner, e.toString());
+                continue;
+            }
+            connections.add(connection);
+            Thread reader = new Thread(() -> read(connection), "egg-messenger-direct-in");
+            reader.setDaemon(true);
+            reader.start();
+        }
+    }
+
+    private void read(SocketChannel connection)
+    {
+        try (connection; DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(connection), 1 << 16)))
+        {
+            while (!closed)
+            {
+                int length = in.readInt();
+                if (length < Frames.HEADER || length > maxFrameBytes)
+                {
+                    LOG.warn("{}: direct messages: a frame of {} bytes from {} is not a frame; closing that connection",
+                        owner, length, connection.getRemoteAddress());
+                    return;
+                }
+                byte[] frame = new byte[length];
+                in.readFully(frame);
+                sink.accept(frame);
+            }
+        }
+        catch (EOFException | ClosedChannelException e)
+        {
+            // the sender went away, or we are closing: its messages also went to the queue
+        }
+        catch (IOException e)
+        {
+            if (!closed)
+                LOG.debug("{}: direct connection ended: {}", owner, e.toString());
+        }
+        finally
+        {
+            connections.remove(connection);
+        }
+    }
+
+    void close()
+    {
+        closed = true;
+        try
+        {
+            server.close();
+        }
+        catch (IOException ignored)
+        {
+            // closing anyway
+        }
+        for (SocketChannel connection : connections)
+        {
+            try
+            {
+                connection.close();
+            }
+            catch (IOException ignored)
+            {
+                // closing anyway
+            }
+        }
+    }
+}

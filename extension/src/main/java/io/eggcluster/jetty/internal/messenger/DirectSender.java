@@ -1,0 +1,193 @@
+package io.eggcluster.jetty.internal.messenger;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the direct copies of a process's messages: one loopback connection per receiving slot, to the process the
+ * registry has in that slot now, opened in the background the first time a message goes there. A copy is sent only
+ * if the socket takes it at once (never waiting: a receiver that reads slowly gets its messages from its queue); a
+ * failed connection is dropped, and the queue delivers.
+ */
+final class DirectSender
+{
+    private static final Logger LOG = LoggerFactory.getLogger(DirectSender.class);
+    /** How long after a failed connection to an endpoint before trying it again. */
+    private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final String owner;
+    private final Transport transport;
+    private final Map<String, Link> links = new ConcurrentHashMap<>();
+    /** Endpoint to when the last connection to it was tried. */
+    private final Map<String, Long> tried = new ConcurrentHashMap<>();
+    private final ExecutorService connector;
+    private volatile boolean closed;
+    private final java.util.concurrent.atomic.LongAdder sent = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder full = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder noLink = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder noEndpoint = new java.util.concurrent.atomic.LongAdder();
+
+    @Override
+    public String toString()
+    {
+        return "direct copies sent " + sent + ", not sent: socket full " + full + ", no connection yet " + noLink +
+            ", no endpoint " + noEndpoint;
+    }
+
+    private static final class Link
+    {
+        final String endpoint;
+        final SocketChannel channel;
+        /** The rest of a frame the socket took only part of: it goes out before any other. */
+        ByteBuffer[] unfinished;
+
+        Link(String endpoint, SocketChannel channel)
+        {
+            this.endpoint = endpoint;
+            this.channel = channel;
+        }
+
+        /**
+         * Writes as much as the socket takes now, never waiting.
+         *
+         * @return false when the frame was not written at all (the socket is full)
+         */
+        synchronized boolean write(byte[] frame) throws IOException
+        {
+            if (unfinished != null)
+            {
+                channel.write(unfinished);
+                if (unfinished[unfinished.length - 1].hasRemaining())
+                    return false;
+                unfinished = null;
+            }
+            ByteBuffer[] buffers = {ByteBuffer.allocate(4).putInt(0, frame.length), ByteBuffer.wrap(frame)};
+            if (channel.write(buffers) == 0)
+                return false;
+            if (buffers[1].hasRemaining())
+                unfinished = buffers;
+            return true;
+        }
+    }
+
+    DirectSender(String owner, Transport transport)
+    {
+        this.owner = owner;
+        this.transport = transport;
+        this.connector = Executors.newSingleThreadExecutor(r ->
+        {
+            Thread thread = new Thread(r, "egg-messenger-direct-connect");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * Sends a frame directly to the process in a slot, if there is a connection to it now; else starts opening one
+     * for the next frames.
+     *
+     * @return true when the frame went out
+     */
+    boolean send(String slot, byte[] frame)
+    {
+        String endpoint = transport.endpoints().get(slot);
+        Long pid = transport.processes().get(slot);
+        if (endpoint == null || pid == null || !endpoint.startsWith(pid + "@"))
+        {
+            noEndpoint.increment();
+            return false;
+        }
+        Link link = links.get(slot);
+        if (link == null || !link.endpoint.equals(endpoint))
+        {
+            noLink.increment();
+            connect(slot, endpoint);
+            return false;
+        }
+        try
+        {
+            boolean sent = link.write(frame);
+            (sent ? this.sent : full).increment();
+            return sent;
+        }
+        catch (IOException e)
+        {
+            LOG.debug("{}: direct connection to {} ({}) failed: {}", owner, slot, endpoint, e.toString());
+            drop(slot, link);
+            return false;
+        }
+    }
+
+    private void connect(String slot, String endpoint)
+    {
+        long now = System.nanoTime();
+        Long last = tried.get(endpoint);
+        if (closed || (last != null && now - last < RETRY_NANOS))
+            return;
+        // one thread wins the try
+        if (last == null ? tried.putIfAbsent(endpoint, now) != null : !tried.replace(endpoint, last, now))
+            return;
+        try
+        {
+            connector.execute(() -> open(slot, endpoint));
+        }
+        catch (RejectedExecutionException e)
+        {
+            // closed meanwhile
+        }
+    }
+
+    private void open(String slot, String endpoint)
+    {
+        try
+        {
+            int at = endpoint.indexOf('@');
+            int colon = endpoint.lastIndexOf(':');
+            SocketChannel channel = SocketChannel.open(new InetSocketAddress(endpoint.substring(at + 1, colon),
+                Integer.parseInt(endpoint.substring(colon + 1))));
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            channel.configureBlocking(false);
+            Link previous = links.put(slot, new Link(endpoint, channel));
+            if (previous != null)
+                previous.channel.close();
+            if (closed)
+                close();
+        }
+        catch (IOException | RuntimeException e)
+        {
+            LOG.debug("{}: no direct connection to {} at {} (its queue delivers): {}", owner, slot, endpoint, e.toString());
+        }
+    }
+
+    private void drop(String slot, Link link)
+    {
+        links.remove(slot, link);
+        try
+        {
+            link.channel.close();
+        }
+        catch (IOException ignored)
+        {
+            // dropping anyway
+        }
+    }
+
+    void close()
+    {
+        closed = true;
+        connector.shutdownNow();
+        links.forEach(this::drop);
+    }
+}

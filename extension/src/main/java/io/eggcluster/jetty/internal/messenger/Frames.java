@@ -1,0 +1,35 @@
+package io.eggcluster.jetty.internal.messenger;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A message as it travels: {@code [origin: 8 bytes][seq: 8 bytes][envelope]}. The origin is a random id of the
+ * sending messenger, the seq counts from 1 the messages that origin sent to one slot, in the order they were sent.
+ * The same frame may reach a receiver twice (directly and through its queue); the pair makes the second copy
+ * recognisable, and tells whether a direct copy is the next one in order.
+ */
+final class Frames
+{
+    static final int HEADER = 16;
+
+    private Frames()
+    {
+    }
+
+    static byte[] frame(long origin, long seq, byte[] envelope)
+    {
+        byte[] frame = new byte[HEADER + envelope.length];
+        ByteBuffer.wrap(frame).putLong(origin).putLong(seq).put(envelope);
+        return frame;
+    }
+
+    static long origin(byte[] frame)
+    {
+        return ByteBuffer.wrap(frame).getLong(0);
+    }
+
+    static long seq(byte[] frame)
+    {
+        return ByteBuffer.wrap(frame).getLong(8);
+    }
+}
