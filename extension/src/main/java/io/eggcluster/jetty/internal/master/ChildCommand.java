@@ -35,14 +35,22 @@ final class ChildCommand
         List.of("--add-opens", "java.management/sun.management=ALL-UNNAMED"),
         List.of("--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED"));
 
+    static final String XML_MAIN = "org.eclipse.jetty.xml.XmlConfiguration";
+    static final String ROLE = "jetty.egg.role=";
+    static final String WORKER_ID = "jetty.egg.workerId=";
+
     private final String java;
-    private final List<String> launcher;
+    /** The master's JVM options, Hazelcast's, then jetty.egg.jvmArgs. */
+    private final List<String> jvmOptions;
+    /** {@code -jar start.jar}, or {@code -cp start.jar org.eclipse.jetty.start.Main}. */
+    private final List<String> startJar;
     private final List<String> startArgs;
 
-    private ChildCommand(String java, List<String> launcher, List<String> startArgs)
+    private ChildCommand(String java, List<String> jvmOptions, List<String> startJar, List<String> startArgs)
     {
         this.java = java;
-        this.launcher = launcher;
+        this.jvmOptions = jvmOptions;
+        this.startJar = startJar;
         this.startArgs = startArgs;
     }
 
@@ -58,7 +66,7 @@ final class ChildCommand
         int jar = masterArgs.indexOf("-jar");
         int main = masterArgs.indexOf(START_MAIN);
         int split;
-        List<String> launcher = new ArrayList<>();
+        List<String> options = new ArrayList<>();
         if (jar >= 0 && jar + 1 < masterArgs.size())
             split = jar + 2;
         else if (main >= 0)
@@ -67,22 +75,26 @@ final class ChildCommand
             throw new IllegalStateException("egg-cluster: the master must run in the JVM started by 'java -jar start.jar' " +
                 "(no --exec, no module with [exec]; put child JVM options in jetty.egg.jvmArgs), but this JVM was started as: " +
                 String.join(" ", masterArgs));
-        List<String> jvmOptions = masterArgs.subList(0, jar >= 0 ? jar : main);
-        launcher.addAll(jvmOptions);
+        // with start.jar's Main on the class path, '-cp start.jar' belongs to the launch, not to the JVM options
+        int launch = jar >= 0 ? jar : main;
+        if (jar < 0 && main >= 2 && List.of("-cp", "-classpath", "--class-path").contains(masterArgs.get(main - 2)))
+            launch = main - 2;
+        List<String> jvmOptions = masterArgs.subList(0, launch);
+        options.addAll(jvmOptions);
         for (List<String> option : HAZELCAST_OPTIONS)
         {
             if (!jvmOptions.contains(option.get(1)) && !jvmOptions.contains(option.get(0) + "=" + option.get(1)))
-                launcher.addAll(option);
+                options.addAll(option);
         }
-        launcher.addAll(extraJvmArgs);
-        launcher.addAll(masterArgs.subList(jar >= 0 ? jar : main, split));
+        options.addAll(extraJvmArgs);
+        List<String> startJar = masterArgs.subList(launch, split);
         List<String> startArgs = new ArrayList<>();
         for (String arg : masterArgs.subList(split, masterArgs.size()))
         {
             if (DROPPED_OPTIONS.stream().noneMatch(arg::startsWith) && OWN_PROPERTIES.stream().noneMatch(arg::startsWith))
                 startArgs.add(arg);
         }
-        return new ChildCommand(java, List.copyOf(launcher), List.copyOf(startArgs));
+        return new ChildCommand(java, List.copyOf(options), List.copyOf(startJar), List.copyOf(startArgs));
     }
 
     /**
@@ -106,11 +118,79 @@ final class ChildCommand
     {
         List<String> command = new ArrayList<>();
         command.add(java);
-        command.addAll(launcher);
+        command.addAll(jvmOptions);
+        command.addAll(startJar);
         command.addAll(startArgs);
         properties.forEach((name, value) -> command.add(name + "=" + value));
-        command.add("jetty.egg.role=" + role.id());
-        command.add("jetty.egg.workerId=" + workerId);
+        command.add(ROLE + role.id());
+        command.add(WORKER_ID + workerId);
         return command;
+    }
+
+    /**
+     * @return the command that prints, with {@code --dry-run}, what {@code start.jar} would run for a child with
+     * these properties (as worker 1: {@link Launch#command} puts in each child's own role and slot)
+     */
+    List<String> dryRunCommand(Map<String, String> properties)
+    {
+        List<String> command = new ArrayList<>();
+        command.add(java);
+        command.addAll(startJar);
+        command.add("--dry-run");
+        command.addAll(startArgs);
+        properties.forEach((name, value) -> command.add(name + "=" + value));
+        command.add(ROLE + Role.WORKER.id());
+        command.add(WORKER_ID + 1);
+        return command;
+    }
+
+    /**
+     * The children's command without {@code start.jar}: what {@code start.jar --dry-run} printed (the class path,
+     * {@code XmlConfiguration}, the properties and the XML files it resolved from the base's modules), run with
+     * this command's JVM options. It saves each child start.jar's module resolution; the Jetty docker image starts
+     * Jetty the same way.
+     *
+     * @param dryRunOutput what {@link #dryRunCommand} printed
+     * @throws IllegalArgumentException when the output is not such a command, saying why
+     */
+    Launch fromDryRun(String dryRunOutput)
+    {
+        String line = null;
+        for (String candidate : dryRunOutput.replace("\\\n", "").split("\n"))
+        {
+            if (candidate.contains(XML_MAIN))
+                line = candidate;
+        }
+        if (line == null)
+            throw new IllegalArgumentException("no " + XML_MAIN + " command in: " + dryRunOutput.strip());
+        List<String> words = ShellWords.split(line);
+        int main = words.indexOf(XML_MAIN);
+        long roles = words.stream().filter(w -> w.startsWith(ROLE)).count();
+        long ids = words.stream().filter(w -> w.startsWith(WORKER_ID)).count();
+        if (main < 1 || roles != 1 || ids != 1)
+            throw new IllegalArgumentException("expected '<java> ... " + XML_MAIN + " ... " + ROLE + "... " + WORKER_ID +
+                "...', got: " + line);
+        return new Launch(java, jvmOptions, List.copyOf(words.subList(1, words.size())));
+    }
+
+    /** The children's command from {@code start.jar --dry-run}, see {@link #fromDryRun}. */
+    record Launch(String java, List<String> jvmOptions, List<String> resolved)
+    {
+        List<String> command(Role role, int workerId)
+        {
+            List<String> command = new ArrayList<>(2 + jvmOptions.size() + resolved.size());
+            command.add(java);
+            command.addAll(jvmOptions);
+            for (String word : resolved)
+            {
+                if (word.startsWith(ROLE))
+                    command.add(ROLE + role.id());
+                else if (word.startsWith(WORKER_ID))
+                    command.add(WORKER_ID + workerId);
+                else
+                    command.add(word);
+            }
+            return command;
+        }
     }
 }

@@ -42,9 +42,53 @@ class ChildCommandTest
         ChildCommand command = ChildCommand.of("java", List.of("-cp", "start.jar", "org.eclipse.jetty.start.Main", "a=b"),
             List.of());
         List<String> line = command.command(Role.AGENT, 0, Map.of());
-        assertEquals(List.of("java", "-cp", "start.jar"), line.subList(0, 3));
-        assertEquals(List.of("org.eclipse.jetty.start.Main", "a=b", "jetty.egg.role=agent", "jetty.egg.workerId=0"),
-            line.subList(line.size() - 4, line.size()));
+        assertEquals(List.of("-cp", "start.jar", "org.eclipse.jetty.start.Main", "a=b", "jetty.egg.role=agent",
+            "jetty.egg.workerId=0"), line.subList(line.size() - 6, line.size()));
+        assertEquals(List.of("java", "-cp", "start.jar", "org.eclipse.jetty.start.Main", "--dry-run", "a=b",
+            "jetty.egg.role=worker", "jetty.egg.workerId=1"), command.dryRunCommand(Map.of()));
+    }
+
+    @Test
+    void childrenRunWhatStartJarDryRunPrintedWithTheirOwnRoleAndSlot()
+    {
+        ChildCommand command = ChildCommand.of("/jdk/bin/java", List.of("-Xmx256m", "-jar", "start.jar", "a=b"),
+            List.of("-Xss1m"));
+        assertEquals(List.of("/jdk/bin/java", "-jar", "start.jar", "--dry-run", "a=b", "jetty.http.port=8080",
+            "jetty.egg.role=worker", "jetty.egg.workerId=1"), command.dryRunCommand(Map.of("jetty.http.port", "8080")));
+        String printed = "WARN: something start.jar said\n" +
+            "/usr/lib/jvm/bin/java -Djava.io.tmpdir=/tmp '-Djetty.base=/my base' --class-path /a.jar:/b.jar \\\n" +
+            "  org.eclipse.jetty.xml.XmlConfiguration a=b jetty.egg.role=worker jetty.egg.workerId=1 \"x=y z\" " +
+            "/home/etc/jetty.xml --env ee10 -cp /ee10.jar\n";
+        List<String> worker = command.fromDryRun(printed).command(Role.WORKER, 2);
+        List<String> expected = new ArrayList<>(List.of("/jdk/bin/java", "-Xmx256m"));
+        ChildCommand.HAZELCAST_OPTIONS.forEach(expected::addAll);
+        expected.addAll(List.of("-Xss1m", "-Djava.io.tmpdir=/tmp", "-Djetty.base=/my base", "--class-path",
+            "/a.jar:/b.jar", "org.eclipse.jetty.xml.XmlConfiguration", "a=b", "jetty.egg.role=worker",
+            "jetty.egg.workerId=2", "x=y z", "/home/etc/jetty.xml", "--env", "ee10", "-cp", "/ee10.jar"));
+        assertEquals(expected, worker);
+        List<String> agent = command.fromDryRun(printed).command(Role.AGENT, 0);
+        assertTrue(agent.contains("jetty.egg.role=agent") && agent.contains("jetty.egg.workerId=0"), agent.toString());
+    }
+
+    @Test
+    void aDryRunOutputThatIsNotACommandIsRefusedSayingWhat()
+    {
+        ChildCommand command = ChildCommand.of("java", List.of("-jar", "start.jar"), List.of());
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+            () -> command.fromDryRun("ERROR: Missing Required File: etc/x.xml"));
+        assertTrue(none.getMessage().contains("no org.eclipse.jetty.xml.XmlConfiguration command in: ERROR: Missing"),
+            none.getMessage());
+        IllegalArgumentException noRole = assertThrows(IllegalArgumentException.class,
+            () -> command.fromDryRun("java -cp x org.eclipse.jetty.xml.XmlConfiguration a=b"));
+        assertTrue(noRole.getMessage().contains("got: java -cp x"), noRole.getMessage());
+    }
+
+    @Test
+    void shellWordsSplitLikeAPosixShell()
+    {
+        assertEquals(List.of("a", "b c", "d'e", "f\"g$h", "i j", "k"),
+            ShellWords.split("a 'b c' d\\'e \"f\\\"g\\$h\" i\\ j \\\n k"));
+        assertThrows(IllegalArgumentException.class, () -> ShellWords.split("a 'b"));
     }
 
     @Test
