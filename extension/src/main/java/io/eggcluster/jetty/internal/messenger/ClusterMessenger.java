@@ -75,7 +75,15 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
      * {@link #dispatchLock}.
      */
     private final Map<Long, TreeMap<Long, byte[]>> early = new java.util.HashMap<>();
+    /** Origin to when its oldest waiting direct copy came (nanoTime); guarded by {@link #dispatchLock}. */
+    private final Map<Long, Long> earlySince = new java.util.HashMap<>();
     private static final int MAX_EARLY = 4096;
+    /**
+     * How long direct copies wait for the earlier messages of their origin: longer than any hand-over takes, so
+     * the gap is one its sender never handed over (it died just after the send), and the copies go on without it.
+     */
+    static final long EARLY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private final long earlyWaitNanos;
     /** Direct copies that came before an earlier message of their origin; under {@link #dispatchLock}. */
     private long directEarly;
 
@@ -85,6 +93,13 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
 
     public ClusterMessenger(EggProcess self, int workerCount, Transport transport, int maxMessageBytes)
     {
+        this(self, workerCount, transport, maxMessageBytes, EARLY_WAIT_NANOS);
+    }
+
+    /** @param earlyWaitNanos how long direct copies wait for a missing earlier message (tests shorten it) */
+    ClusterMessenger(EggProcess self, int workerCount, Transport transport, int maxMessageBytes, long earlyWaitNanos)
+    {
+        this.earlyWaitNanos = earlyWaitNanos;
         this.self = self;
         this.workerCount = workerCount;
         this.transport = transport;
@@ -165,7 +180,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
             DirectReceiver opened = new DirectReceiver(self.toString(), Frames.HEADER + maxMessageBytes,
                 frame -> receive(frame, true));
             receiver = opened;
-            endpoint = self.pid() + "@" + opened.address();
+            endpoint = opened.endpoint(self.pid());
             transport.publishEndpoint(ownSlot, endpoint);
         }
         catch (IOException | RuntimeException e)
@@ -240,6 +255,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
             }
             for (byte[] frame : batch)
                 receive(frame, false);
+            releaseStaleEarly();
             acknowledge = true;
         }
         if (!acknowledge)
@@ -272,7 +288,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
      * dispatched unless its direct copy was; a direct frame when it is the next of its origin, else once the ones
      * before it have come from the queue.
      */
-    private void receive(byte[] frame, boolean directly)
+    void receive(byte[] frame, boolean directly)
     {
         if (frame.length < Frames.HEADER)
         {
@@ -295,23 +311,62 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
             {
                 // an earlier message of this origin has not come yet (it went through the queue only): wait for it
                 TreeMap<Long, byte[]> waiting = early.computeIfAbsent(origin, o -> new TreeMap<>());
+                earlySince.putIfAbsent(origin, System.nanoTime());
                 if (waiting.size() < MAX_EARLY)
                     waiting.put(seq, frame);
                 directEarly++;
                 return;
             }
             accept(origin, seq, frame, directly);
-            TreeMap<Long, byte[]> waiting = early.get(origin);
-            if (waiting == null)
+            acceptWaiting(origin, seq);
+        }
+    }
+
+    /** Dispatches the direct copies that waited for {@code seq} of their origin and follow it. Under the lock. */
+    private void acceptWaiting(long origin, long seq)
+    {
+        TreeMap<Long, byte[]> waiting = early.get(origin);
+        if (waiting == null)
+            return;
+        waiting.headMap(seq, true).clear();
+        while (!waiting.isEmpty() && waiting.firstKey() == seq + 1)
+        {
+            seq = waiting.firstKey();
+            accept(origin, seq, waiting.pollFirstEntry().getValue(), true);
+        }
+        if (waiting.isEmpty())
+        {
+            early.remove(origin);
+            earlySince.remove(origin);
+        }
+    }
+
+    /**
+     * Direct copies that waited {@link #EARLY_WAIT_NANOS} for an earlier message of their origin go on without it:
+     * that message never reached the cluster (its sender died before handing it over).
+     */
+    private void releaseStaleEarly()
+    {
+        synchronized (dispatchLock)
+        {
+            if (earlySince.isEmpty())
                 return;
-            waiting.headMap(seq, true).clear();
-            while (!waiting.isEmpty() && waiting.firstKey() == seq + 1)
+            long now = System.nanoTime();
+            for (Long origin : List.copyOf(earlySince.keySet()))
             {
-                seq = waiting.firstKey();
-                accept(origin, seq, waiting.pollFirstEntry().getValue(), true);
+                if (now - earlySince.get(origin) < earlyWaitNanos)
+                    continue;
+                TreeMap<Long, byte[]> waiting = early.get(origin);
+                long first = waiting.firstKey();
+                Long last = seen.get(origin);
+                LOG.warn("{}: messages {} to {} of a sender never came (it died before they reached the cluster); " +
+                    "delivering the {} after them", self, last == null ? 1 : last + 1, first - 1, waiting.size());
+                earlySince.remove(origin);
+                accept(origin, first, waiting.pollFirstEntry().getValue(), true);
+                acceptWaiting(origin, first);
+                if (early.containsKey(origin))
+                    earlySince.put(origin, now);
             }
-            if (waiting.isEmpty())
-                early.remove(origin);
         }
     }
 

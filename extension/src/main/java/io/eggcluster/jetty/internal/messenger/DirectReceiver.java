@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Where a receiver takes the direct copies of its messages: a loopback socket, one reading thread per sending
- * process, each frame {@code [length: 4 bytes][frame]} handed to the messenger as it comes. The direct copies only
+ * process; a connection starts with this receiver's token (8 bytes), then each frame {@code [length: 4 bytes][frame]}
+ * is handed to the messenger as it comes. The direct copies only
  * make delivery faster: every message also reaches the receiver's queue, so a frame lost here (a broken
  * connection, a sender that dies mid-frame) costs time, not the message.
  */
@@ -32,6 +33,8 @@ final class DirectReceiver
     private final int maxFrameBytes;
     private final Consumer<byte[]> sink;
     private final ServerSocketChannel server;
+    /** What each connection must send first: proof that it was opened for this process (see {@link #endpoint}). */
+    private final long token = new java.security.SecureRandom().nextLong();
     private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -52,11 +55,14 @@ final class DirectReceiver
         acceptor.start();
     }
 
-    /** @return {@code host:port} of the socket */
-    String address() throws IOException
+    /**
+     * @return {@code pid@host:port/token}: where senders connect, and the token each connection sends first, so a
+     * connection to a port that is not this process's (a stale endpoint, another host's loopback) delivers nothing
+     */
+    String endpoint(long pid) throws IOException
     {
         InetSocketAddress address = (InetSocketAddress)server.getLocalAddress();
-        return address.getAddress().getHostAddress() + ":" + address.getPort();
+        return pid + "@" + address.getAddress().getHostAddress() + ":" + address.getPort() + "/" + Long.toHexString(token);
     }
 
     private void accept()
@@ -90,6 +96,13 @@ final class DirectReceiver
     {
         try (connection; DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(connection), 1 << 16)))
         {
+            long presented = in.readLong();
+            if (presented != token)
+            {
+                LOG.warn("{}: direct messages: a connection from {} was not opened for this process; closing it", owner,
+                    connection.getRemoteAddress());
+                return;
+            }
             while (!closed)
             {
                 int length = in.readInt();

@@ -149,15 +149,20 @@ final class DirectSender
         }
     }
 
+    /** Connects to {@code pid@host:port/token} and sends the token. */
     private void open(String slot, String endpoint)
     {
         try
         {
             int at = endpoint.indexOf('@');
-            int colon = endpoint.lastIndexOf(':');
+            int slash = endpoint.lastIndexOf('/');
+            int colon = endpoint.lastIndexOf(':', slash);
             SocketChannel channel = SocketChannel.open(new InetSocketAddress(endpoint.substring(at + 1, colon),
-                Integer.parseInt(endpoint.substring(colon + 1))));
+                Integer.parseInt(endpoint.substring(colon + 1, slash))));
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            ByteBuffer token = ByteBuffer.allocate(8).putLong(0, Long.parseUnsignedLong(endpoint.substring(slash + 1), 16));
+            while (token.hasRemaining())
+                channel.write(token);
             channel.configureBlocking(false);
             Link previous = links.put(slot, new Link(endpoint, channel));
             if (previous != null)

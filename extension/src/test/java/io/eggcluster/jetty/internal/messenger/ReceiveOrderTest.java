@@ -1,0 +1,76 @@
+package io.eggcluster.jetty.internal.messenger;
+
+import java.util.concurrent.TimeUnit;
+
+import io.eggcluster.jetty.api.EggProcess;
+import io.eggcluster.jetty.api.Role;
+import org.eclipse.jetty.util.component.LifeCycle;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * How a receiver orders the two copies of each message, fed frames by hand: once each, in each origin's order, a
+ * direct copy waiting for the queue copies of the messages before it, and going on without a message its sender
+ * never handed over.
+ */
+class ReceiveOrderTest
+{
+    private static final long ORIGIN = 42;
+    private final EggProcess agent = new EggProcess(Role.AGENT, 0, 7000);
+    private final EggProcess worker = new EggProcess(Role.WORKER, 1, 7001);
+    private final LocalTransport transport = new LocalTransport(100);
+    private final ClusterMessenger messenger = new ClusterMessenger(agent, 1, transport, 4096,
+        TimeUnit.MILLISECONDS.toNanos(300));
+    private final MessengerContract.Inbox inbox = new MessengerContract.Inbox();
+
+    ReceiveOrderTest() throws Exception
+    {
+        messenger.start();
+        messenger.on("m", inbox);
+    }
+
+    @AfterEach
+    void stop()
+    {
+        LifeCycle.stop(messenger);
+    }
+
+    private byte[] frame(long seq)
+    {
+        return Frames.frame(ORIGIN, seq, new Envelope(Envelope.Kind.MESSAGE, "m", worker, 0, 0, (int)seq).encode(4096));
+    }
+
+    @Test
+    void eachMessageOnceAndInOrderWhicheverCopyComesFirst() throws Exception
+    {
+        messenger.receive(frame(1), true);
+        messenger.receive(frame(3), true);   // waits for 2
+        messenger.receive(frame(1), false);  // already had it
+        messenger.receive(frame(2), false);  // fills the gap: 2, then 3
+        messenger.receive(frame(3), false);
+        messenger.receive(frame(4), false);
+        messenger.receive(frame(4), true);
+        for (int seq = 1; seq <= 4; seq++)
+            assertEquals(seq, inbox.next().data());
+        inbox.assertNothingMore();
+    }
+
+    @Test
+    void directCopiesGoOnWithoutAMessageThatNeverReachedTheQueue() throws Exception
+    {
+        messenger.receive(frame(1), false);
+        messenger.receive(frame(3), true);
+        messenger.receive(frame(4), true);
+        assertEquals(1, inbox.next().data());
+        inbox.assertNothingMore();
+        // the receiver looks at waiting copies after each take from its queue (every 500 ms when idle)
+        transport.register("agent", agent.pid());
+        messenger.eggReady();
+        assertEquals(3, inbox.next().data());
+        assertEquals(4, inbox.next().data());
+        messenger.receive(frame(2), false);
+        inbox.assertNothingMore();
+    }
+}
