@@ -75,8 +75,8 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
      * {@link #dispatchLock}.
      */
     private final Map<Long, TreeMap<Long, byte[]>> early = new java.util.HashMap<>();
-    /** Origin to when its oldest waiting direct copy came (nanoTime); guarded by {@link #dispatchLock}. */
-    private final Map<Long, Long> earlySince = new java.util.HashMap<>();
+    /** Origin to when its oldest waiting direct copy came (nanoTime); written under {@link #dispatchLock}. */
+    private final Map<Long, Long> earlySince = new ConcurrentHashMap<>();
     private static final int MAX_EARLY = 4096;
     /**
      * How long direct copies wait for the earlier messages of their origin: longer than any hand-over takes, so
@@ -347,10 +347,11 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
      */
     private void releaseStaleEarly()
     {
+        // usually nothing waits: then the lock, which the direct copies' threads take for every message, is not
+        if (earlySince.isEmpty())
+            return;
         synchronized (dispatchLock)
         {
-            if (earlySince.isEmpty())
-                return;
             long now = System.nanoTime();
             for (Long origin : List.copyOf(earlySince.keySet()))
             {
