@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 . it/scripts/lib.sh
 RUNS=${RUNS:-3}
 RTT_N=${RTT_N:-10000}
-FLOOD_N=${FLOOD_N:-20000}
+FLOOD_N=${FLOOD_N:-100000}
 WORKERS=${WORKERS:-2}
 fresh_out messenger-bench
 cp -r "$BASE_DIR" "$OUT/base"
@@ -22,7 +22,7 @@ await_egg_ready "$OUT/cluster.log"
 field() { sed -E "s/.*\"$1\":([0-9.]+|true|false).*/\1/"; }
 get() { curl -sf --max-time 300 "http://127.0.0.1:$port$1"; }
 
-echo "warm-up"; get "/rtt?n=2000" >/dev/null; get "/flood?n=5000" >/dev/null
+echo "warm-up"; for i in 1 2; do get "/rtt?n=5000" >/dev/null; get "/flood?n=$FLOOD_N" >/dev/null; get "/broadcast-rtt?n=1000" >/dev/null; done
 for run in $(seq 1 "$RUNS"); do
   rtt=$(get "/rtt?n=$RTT_N"); flood=$(get "/flood?n=$FLOOD_N"); bcast=$(get "/broadcast-rtt?n=$((RTT_N / 10))")
   echo "run $run rtt:   $rtt" | tee -a "$OUT/runs.txt"

@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutionException;
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.IExecutorService;
+import com.hazelcast.collection.IQueue;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
@@ -28,6 +29,8 @@ public final class HazelcastTransport extends QueueTransport
     public static final String ENDPOINTS = "egg-endpoints";
     /** The member's executor that runs the receivers' takes (one waiting task per receiver at most). */
     public static final String EXECUTOR = "egg-receivers";
+    /** Batches larger than this check the queue's room first (one more call, cheap against the batch). */
+    static final int ASK_ROOM_ABOVE = 64;
 
     private final HazelcastInstance hazelcast;
     private final IMap<String, Long> registry;
@@ -94,23 +97,30 @@ public final class HazelcastTransport extends QueueTransport
     }
 
     /**
-     * One call for the whole batch ({@code IQueue.addAll}, all or nothing); only when the queue has no room for all
-     * of it, one call per message up to the first it refuses.
+     * One {@code IQueue.addAll} for the batch, all or nothing. A batch of more than {@link #ASK_ROOM_ABOVE} messages
+     * first asks the queue how much room it has and adds no more than that: a receiver slower than its sender
+     * then slows the sender down instead of making the member refuse (and log) a batch.
      */
     @Override
     public int offerAll(String slot, List<byte[]> messages)
     {
-        BlockingQueue<byte[]> queue = queue(slot);
-        boolean all;
+        IQueue<byte[]> queue = (IQueue<byte[]>)queue(slot);
+        int size = messages.size();
+        if (size > ASK_ROOM_ABOVE)
+            size = Math.min(size, queue.remainingCapacity());
+        if (size == 0)
+            return 0;
+        boolean added;
         try
         {
-            all = queue.addAll(messages);
+            added = queue.addAll(size == messages.size() ? messages : messages.subList(0, size));
         }
         catch (IllegalStateException full)
         {
-            all = false;
+            added = false;
         }
-        return all ? messages.size() : offerEach(queue, messages, 0);
+        // the room changed since we asked: one message at a time up to the first refused
+        return added ? size : offerEach(queue, messages, 0);
     }
 
     /** Runs on the member that owns the slot's queue, see {@link DrainTask}. */

@@ -53,7 +53,7 @@ final class Outbox
     /** How long a send waits for room in its slot before it gives up. */
     static final long STALL_MS = 30_000;
     /** How long a slot whose hold was full, or whose hand-over failed, rests before the next try. */
-    static final long RETRY_MS = 20;
+    static final long RETRY_MS = 5;
 
     private final String owner;
     private final long origin;
