@@ -60,6 +60,10 @@ jetty.server.addHiddenClasses+=,com.hazelcast.
 ## Extra JVM options for every child, separated by spaces, after the options the master JVM was given.
 # jetty.egg.jvmArgs=
 
+## Keep one standby worker JVM booted and waiting (classes loaded, no webapp deployed), so that a dead worker's
+## replacement skips the JVM's start: true or false. Costs the standby's memory (~60 MB).
+# jetty.egg.standby=true
+
 ## Largest message, in bytes of its encoding; a larger one is refused at send time.
 # jetty.egg.maxMessageBytes=1048576
 

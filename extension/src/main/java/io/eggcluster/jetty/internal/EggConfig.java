@@ -25,6 +25,7 @@ public class EggConfig
     static final String MAX_MESSAGE_BYTES = "jetty.egg.maxMessageBytes";
     static final String QUEUE_CAPACITY = "jetty.egg.queueCapacity";
     static final String HAZELCAST_PORT = "jetty.egg.hazelcast.port";
+    static final String STANDBY = "jetty.egg.standby";
 
     private String role = "master";
     private String workerId = "0";
@@ -35,6 +36,7 @@ public class EggConfig
     private String restartLimit = "60";
     private String restartWindow = "60000";
     private String jvmArgs = "";
+    private String standby = "true";
     private String maxMessageBytes = "1048576";
     private String queueCapacity = "10000";
     private String hazelcastHost = "127.0.0.1";
@@ -88,6 +90,11 @@ public class EggConfig
     public void setJvmArgs(String jvmArgs)
     {
         this.jvmArgs = jvmArgs;
+    }
+
+    public void setStandby(String standby)
+    {
+        this.standby = standby;
     }
 
     public void setMaxMessageBytes(String bytes)
@@ -145,7 +152,7 @@ public class EggConfig
         List<String> errors = new ArrayList<>();
         for (Runnable check : List.<Runnable>of(this::role, this::workerId, this::workers, this::agentStartTimeoutMs,
             this::workerStartTimeoutMs, this::stopTimeoutMs, this::restartLimit, this::restartWindowMs, this::maxMessageBytes, this::queueCapacity,
-            this::hazelcastPort))
+            this::hazelcastPort, this::standby))
         {
             try
             {
@@ -295,6 +302,19 @@ public class EggConfig
     public String jettyBase()
     {
         return jettyBase;
+    }
+
+    /**
+     * @return {@code jetty.egg.standby}: whether the master keeps a standby worker JVM ready to replace a dead worker
+     */
+    public boolean standby()
+    {
+        String text = standby == null ? "" : standby.trim();
+        if (text.equalsIgnoreCase("true"))
+            return true;
+        if (text.equalsIgnoreCase("false"))
+            return false;
+        throw new IllegalArgumentException(STANDBY + "='" + standby + "' is not a boolean: expected true or false");
     }
 
     private static int integer(String name, String text, int min)

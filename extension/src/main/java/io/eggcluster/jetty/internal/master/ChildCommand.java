@@ -36,6 +36,7 @@ final class ChildCommand
         List.of("--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED"));
 
     static final String XML_MAIN = "org.eclipse.jetty.xml.XmlConfiguration";
+    static final String STANDBY_MAIN = "io.eggcluster.jetty.internal.child.Standby";
     static final String ROLE = "jetty.egg.role=";
     static final String WORKER_ID = "jetty.egg.workerId=";
 
@@ -176,6 +177,14 @@ final class ChildCommand
     /** The children's command from {@code start.jar --dry-run}, see {@link #fromDryRun}. */
     record Launch(String java, List<String> jvmOptions, List<String> resolved)
     {
+        /** A standby worker: the same command, run by {@code Standby}, which waits for its role and slot. */
+        List<String> standbyCommand()
+        {
+            List<String> command = command(Role.WORKER, 0);
+            command.set(command.indexOf(XML_MAIN), STANDBY_MAIN);
+            return command;
+        }
+
         List<String> command(Role role, int workerId)
         {
             List<String> command = new ArrayList<>(2 + jvmOptions.size() + resolved.size());

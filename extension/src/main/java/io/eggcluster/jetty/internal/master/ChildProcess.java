@@ -34,11 +34,11 @@ final class ChildProcess
         void onExit(ChildProcess child, int exitCode);
     }
 
-    private final Role role;
-    private final int id;
+    private volatile Role role;
+    private volatile int id;
     private final Process process;
-    private final String name;
-    private final long startNanos = System.nanoTime();
+    private volatile String name;
+    private volatile long startNanos = System.nanoTime();
     private final Deque<String> tail = new ArrayDeque<>();
     private final OutputStream stdin;
 
@@ -53,11 +53,28 @@ final class ChildProcess
 
     static ChildProcess start(Role role, int id, List<String> command, Events events) throws IOException
     {
+        return start(role, id, command, events, false);
+    }
+
+    /**
+     * Starts a standby worker ({@code io.eggcluster.jetty.internal.child.Standby}), named {@code standby:pid} until
+     * {@link #activate} gives it a slot.
+     */
+    static ChildProcess standby(List<String> command, Events events) throws IOException
+    {
+        return start(Role.WORKER, 0, command, events, true);
+    }
+
+    private static ChildProcess start(Role role, int id, List<String> command, Events events, boolean standby)
+        throws IOException
+    {
         ProcessBuilder builder = new ProcessBuilder(command)
             .redirectInput(ProcessBuilder.Redirect.PIPE)
             .redirectOutput(ProcessBuilder.Redirect.PIPE)
             .redirectError(ProcessBuilder.Redirect.PIPE);
         ChildProcess child = new ChildProcess(role, id, builder.start());
+        if (standby)
+            child.name = "standby:" + child.process.pid();
         CompletableFuture<Void> out = child.pump(child.process.getInputStream(), System.out, events, true);
         CompletableFuture<Void> err = child.pump(child.process.getErrorStream(), System.err, events, false);
         child.process.onExit().thenCompose(p -> CompletableFuture.allOf(out, err)
@@ -71,7 +88,6 @@ final class ChildProcess
         CompletableFuture<Void> done = new CompletableFuture<>();
         Thread thread = new Thread(() ->
         {
-            String prefix = "[" + name + "] ";
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)))
             {
                 for (String line = reader.readLine(); line != null; line = reader.readLine())
@@ -83,7 +99,7 @@ final class ChildProcess
                         continue;
                     }
                     remember(line);
-                    to.println(prefix + line);
+                    to.println("[" + name + "] " + line);
                 }
             }
             catch (IOException ignored)
@@ -113,6 +129,18 @@ final class ChildProcess
     synchronized List<String> tail()
     {
         return new ArrayList<>(tail);
+    }
+
+    /**
+     * Gives a standby its slot: it starts as that child now (its age counts from here).
+     */
+    void activate(Role role, int id)
+    {
+        this.role = role;
+        this.id = id;
+        this.name = role.id() + "#" + id + ":" + process.pid();
+        this.startNanos = System.nanoTime();
+        send(io.eggcluster.jetty.internal.child.Standby.START + " " + role.id() + " " + id);
     }
 
     /**

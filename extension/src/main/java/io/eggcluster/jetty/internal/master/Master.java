@@ -65,6 +65,26 @@ public class Master extends ContainerLifeCycle
     private final Server server;
     private final EggConfig config;
     private final ChildCommand command;
+    /** What the children tell the master, handed to the event loop. */
+    private final ChildProcess.Events childEvents = new ChildProcess.Events()
+    {
+        @Override
+        public void onReport(ChildProcess child, String report)
+        {
+            events.add(() -> report(child, report));
+        }
+
+        @Override
+        public void onExit(ChildProcess child, int exitCode)
+        {
+            events.add(() -> exited(child, exitCode));
+        }
+    };
+    /** A worker JVM booted ahead of need (jetty.egg.standby), waiting for a slot; event loop only. */
+    private ChildProcess standby;
+    private static final long STANDBY_DELAY_MS = 2000;
+    private boolean standbyPending;
+    private long standbyDueNanos;
     /** The children's command without start.jar, once {@link #resolveLaunch} has it. */
     private volatile ChildCommand.Launch launch;
     private final Map<String, String> childProperties;
@@ -282,6 +302,11 @@ public class Master extends ContainerLifeCycle
         if (phase == Phase.STOPPING)
             return;
         long now = System.nanoTime();
+        if (standbyPending && now - standbyDueNanos >= 0)
+        {
+            standbyPending = false;
+            forkStandby();
+        }
         for (Slot slot : slots())
         {
             if (slot.child != null && !slot.ready && slot.failure == null && now - slot.deadlineNanos >= 0)
@@ -303,27 +328,23 @@ public class Master extends ContainerLifeCycle
             ChildCommand.Launch resolved = launch;
             List<String> argv = resolved != null ? resolved.command(slot.role, slot.id) :
                 command.command(slot.role, slot.id, properties);
-            ChildProcess child = ChildProcess.start(slot.role, slot.id, argv,
-                new ChildProcess.Events()
-                {
-                    @Override
-                    public void onReport(ChildProcess child, String report)
-                    {
-                        events.add(() -> report(child, report));
-                    }
-
-                    @Override
-                    public void onExit(ChildProcess child, int exitCode)
-                    {
-                        events.add(() -> exited(child, exitCode));
-                    }
-                });
+            ChildProcess child;
+            boolean fromStandby = standby != null && slot.role == Role.WORKER && phase == Phase.READY;
+            if (fromStandby)
+            {
+                // the standby JVM is booted: it becomes this worker now, and another standby follows it once ready
+                child = standby;
+                standby = null;
+                child.activate(slot.role, slot.id);
+            }
+            else
+                child = ChildProcess.start(slot.role, slot.id, argv, childEvents);
             slot.child = child;
             slot.ready = false;
             slot.failure = null;
             long timeout = slot.role == Role.AGENT ? config.agentStartTimeoutMs() : config.workerStartTimeoutMs();
             slot.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
-            LOG.info("{} forked", child);
+            LOG.info("{} forked{}", child, fromStandby ? " (the standby JVM)" : "");
         }
         catch (IOException e)
         {
@@ -382,7 +403,11 @@ public class Master extends ContainerLifeCycle
                 if (workers.stream().allMatch(w -> w.ready))
                     eggReady();
             }
-            case READY -> slot.child.send(Control.EGG_READY);
+            case READY ->
+            {
+                slot.child.send(Control.EGG_READY);
+                standbyDue();
+            }
             default ->
             {
             }
@@ -396,10 +421,48 @@ public class Master extends ContainerLifeCycle
         LOG.info("egg-ready in {} ms: agent {}, workers [{}], serving {}",
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), agent.child,
             workers.stream().map(w -> w.child.toString()).collect(Collectors.joining(", ")), url);
+        standbyDue();
+    }
+
+    /** A standby is forked a little after the cluster or a replacement is ready, not while it warms up. */
+    private void standbyDue()
+    {
+        standbyDueNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STANDBY_DELAY_MS);
+        standbyPending = true;
+    }
+
+    /**
+     * Boots a standby worker JVM (jetty.egg.standby) when there is none and nothing is starting: it takes the place
+     * of the next worker that dies.
+     */
+    private void forkStandby()
+    {
+        ChildCommand.Launch resolved = launch;
+        if (!config.standby() || standby != null || phase != Phase.READY || resolved == null ||
+            workers.stream().anyMatch(w -> !w.ready) || !agent.ready)
+            return;
+        try
+        {
+            standby = ChildProcess.standby(resolved.standbyCommand(), childEvents);
+            LOG.info("{} forked, ready to replace a worker", standby);
+        }
+        catch (IOException e)
+        {
+            LOG.warn("cannot fork a standby worker JVM (dead workers start from scratch): {}", e.toString());
+        }
     }
 
     private void exited(ChildProcess child, int exitCode)
     {
+        if (child == standby)
+        {
+            standby = null;
+            if (phase == Phase.STOPPING)
+                return;
+            LOG.warn("{} exited with {} before it was needed", child, ChildProcess.describeExit(exitCode));
+            logLastOutput(child);
+            return;
+        }
         Slot slot = slotOf(child);
         if (slot == null || phase == Phase.STOPPING)
             return;
@@ -454,6 +517,8 @@ public class Master extends ContainerLifeCycle
             return;
         phase = Phase.STOPPING;
         done = true;
+        if (standby != null)
+            standby.terminate();
         stop(workers);
         stop(List.of(agent));
         member.thenAccept(HazelcastInstance::shutdown);

@@ -63,8 +63,10 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     private volatile String endpoint;
     /** One message is dispatched at a time, whether it came from the queue or directly. */
     private final Object dispatchLock = new Object();
-    /** Origin to the seq of the last of its frames dispatched here; written under {@link #dispatchLock}. */
-    private final Map<Long, Long> seen = new ConcurrentHashMap<>();
+    /** Origin to the seq of the last of its frames dispatched here; guarded by {@link #dispatchLock}. */
+    private final Map<Long, Long> seen = new java.util.HashMap<>();
+    /** Origin to the seq of the last of its frames whose handling has finished; written under {@link #dispatchLock}. */
+    private final Map<Long, Long> done = new ConcurrentHashMap<>();
     /** Messages dispatched from their direct copy; guarded by {@link #dispatchLock}. */
     private long directDispatched;
     /** Messages dispatched from their queue copy; guarded by {@link #dispatchLock}. */
@@ -297,10 +299,12 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         }
         long origin = Frames.origin(frame);
         long seq = Frames.seq(frame);
-        // a queue copy whose direct copy was dispatched is skipped without the lock: a seq once seen stays seen,
-        // and the direct copies' thread does not wait for a taker that got preempted while going through a batch
-        Long dispatched = seen.get(origin);
-        if (!directly && dispatched != null && seq <= dispatched)
+        // a queue copy whose direct copy was handled is skipped without the lock (a seq once handled stays
+        // handled), so the direct copies' thread does not wait for a taker that got preempted inside a batch. One
+        // whose direct copy is being handled right now waits for the lock: the batch it came in is acknowledged
+        // after it, so a crash in the middle of the handling leaves it to the replacement
+        Long handled = done.get(origin);
+        if (!directly && handled != null && seq <= handled)
             return;
         synchronized (dispatchLock)
         {
@@ -380,6 +384,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         else
             queueDispatched++;
         dispatch(frame);
+        done.put(origin, seq);
     }
 
     private void dispatch(byte[] bytes)

@@ -44,25 +44,75 @@ public class ProcessMessenger extends ContainerLifeCycle
         this.connectTimeoutMs = connectTimeoutMs;
         this.messenger = new ClusterMessenger(self, workers, new DeferredTransport(), maxMessageBytes);
         addBean(messenger);
+        String target = clusterName + "@" + host + ":" + port;
+        CompletableFuture<HazelcastInstance> early = PRECONNECTED.getAndSet(null);
+        if (early != null && target.equals(preconnectedTarget))
+        {
+            // the standby JVM this process was connected while it waited
+            early.whenComplete((instance, failure) ->
+            {
+                if (failure != null)
+                    client.completeExceptionally(failure);
+                else
+                    client.complete(instance);
+            });
+        }
+        else
+        {
+            if (early != null)
+                early.thenAccept(HazelcastInstance::shutdown);
+            connect(clusterName, host, port, "egg-" + self.role().id() + "-" + self.workerId() + "-" + self.pid(),
+                connectTimeoutMs, self.toString()).whenComplete((instance, failure) ->
+            {
+                if (failure != null)
+                    client.completeExceptionally(failure);
+                else
+                    client.complete(instance);
+            });
+        }
+        current = messenger;
+    }
+
+    /** A client a standby JVM connected while it waited, for the messenger it becomes; see {@link #preconnect}. */
+    private static final java.util.concurrent.atomic.AtomicReference<CompletableFuture<HazelcastInstance>> PRECONNECTED =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    private static volatile String preconnectedTarget;
+
+    /** Connects a Hazelcast client in the background; completes with it, or with why it could not. */
+    private static CompletableFuture<HazelcastInstance> connect(String clusterName, String host, int port,
+                                                                String instanceName, long connectTimeoutMs, String who)
+    {
+        CompletableFuture<HazelcastInstance> connected = new CompletableFuture<>();
         Thread connect = new Thread(() ->
         {
             try
             {
                 long start = System.nanoTime();
                 HazelcastInstance instance = HazelcastClient.newHazelcastClient(HazelcastSetup.client(clusterName, host,
-                    port, "egg-" + self.role().id() + "-" + self.workerId() + "-" + self.pid(), connectTimeoutMs));
-                LOG.info("{} connected to the cluster's Hazelcast member {}:{} in {} ms", self, host, port,
+                    port, instanceName, connectTimeoutMs));
+                LOG.info("{} connected to the cluster's Hazelcast member {}:{} in {} ms", who, host, port,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-                client.complete(instance);
+                connected.complete(instance);
             }
             catch (Throwable x)
             {
-                client.completeExceptionally(x);
+                connected.completeExceptionally(x);
             }
         }, "egg-hazelcast-connect");
         connect.setDaemon(true);
         connect.start();
-        current = messenger;
+        return connected;
+    }
+
+    /**
+     * For a standby JVM: connects to the cluster's member now, so that the messenger of the child it becomes (same
+     * cluster, host and port) finds its client ready.
+     */
+    public static void preconnect(String clusterName, String host, int port, long connectTimeoutMs)
+    {
+        preconnectedTarget = clusterName + "@" + host + ":" + port;
+        PRECONNECTED.set(connect(clusterName, host, port, "egg-standby-" + ProcessHandle.current().pid(),
+            connectTimeoutMs, "standby:" + ProcessHandle.current().pid()));
     }
 
     /**

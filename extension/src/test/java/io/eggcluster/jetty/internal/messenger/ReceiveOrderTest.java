@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * How a receiver orders the two copies of each message, fed frames by hand: once each, in each origin's order, a
@@ -54,6 +55,39 @@ class ReceiveOrderTest
         messenger.receive(frame(4), true);
         for (int seq = 1; seq <= 4; seq++)
             assertEquals(seq, inbox.next().data());
+        inbox.assertNothingMore();
+    }
+
+    @Test
+    void aQueueCopyWhoseDirectCopyIsStillBeingHandledWaitsForTheHandling() throws Exception
+    {
+        java.util.concurrent.CountDownLatch handling = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        messenger.on("m", m ->
+        {
+            handling.countDown();
+            try
+            {
+                release.await();
+            }
+            catch (InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Thread direct = new Thread(() -> messenger.receive(frame(1), true));
+        direct.start();
+        handling.await();
+        // the taker goes through its batch: the batch is acknowledged when this returns, so it must not return
+        // while the message is in the middle of its handling (a crash now must leave it to the replacement)
+        Thread taker = new Thread(() -> messenger.receive(frame(1), false));
+        taker.start();
+        taker.join(300);
+        assertTrue(taker.isAlive(), "the queue copy waited for the direct copy's handling");
+        release.countDown();
+        taker.join(10_000);
+        direct.join(10_000);
+        assertEquals(1, inbox.next().data());
         inbox.assertNothingMore();
     }
 

@@ -1,0 +1,123 @@
+package io.eggcluster.jetty.internal.child;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import io.eggcluster.jetty.api.Role;
+import io.eggcluster.jetty.internal.messenger.ProcessMessenger;
+
+/**
+ * The main class of a standby worker: a JVM the master starts ahead of need, with the class path and arguments of
+ * a child, which loads the classes every worker needs and then waits on its standard input. When a worker dies, the
+ * master writes {@code start worker <id>} to it: the standby puts that role and slot into its arguments and runs
+ * them as any child runs ({@code XmlConfiguration}), so the replacement skips the JVM's start and much of its
+ * class loading. End of input (the master is gone) ends the standby. The webapps deploy only after the start line,
+ * so they see their real role and slot.
+ */
+public final class Standby
+{
+    static final String XML_MAIN = "org.eclipse.jetty.xml.XmlConfiguration";
+    public static final String START = "start";
+    private static final long CONNECT_TIMEOUT_MS = 60_000;
+    /** Loaded (and initialised) while waiting: Jetty's core, its XML configuration, the Hazelcast client. */
+    private static final List<String> WARM_CLASSES = List.of(
+        XML_MAIN,
+        "org.eclipse.jetty.server.Server",
+        "org.eclipse.jetty.server.ServerConnector",
+        "org.eclipse.jetty.server.HttpConfiguration",
+        "org.eclipse.jetty.util.thread.QueuedThreadPool",
+        "org.eclipse.jetty.util.resource.ResourceFactory",
+        "com.hazelcast.client.HazelcastClient",
+        "com.hazelcast.client.config.ClientConfig",
+        "com.hazelcast.client.impl.clientside.HazelcastClientInstanceImpl",
+        "com.hazelcast.client.impl.connection.tcp.TcpClientConnectionManager",
+        "com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuilder",
+        "io.eggcluster.jetty.internal.messenger.ClusterMessenger");
+
+    private Standby()
+    {
+    }
+
+    public static void main(String[] args) throws Exception
+    {
+        ClassLoader loader = Standby.class.getClassLoader();
+        for (String name : WARM_CLASSES)
+        {
+            try
+            {
+                Class.forName(name, true, loader);
+            }
+            catch (Throwable x)
+            {
+                // only a warm-up: the real start loads what it needs
+            }
+        }
+        preconnect(args);
+        String line = readLine(System.in);
+        if (line == null)
+            System.exit(0);
+        String[] words = line.trim().split(" ");
+        if (words.length != 3 || !words[0].equals(START))
+        {
+            System.err.println("egg-cluster standby: expected '" + START + " <role> <id>' on standard input, got '" +
+                line + "'");
+            System.exit(2);
+        }
+        Role role = Role.parse(words[1]);
+        int id = Integer.parseInt(words[2]);
+        String[] resolved = new String[args.length];
+        for (int i = 0; i < args.length; i++)
+        {
+            if (args[i].startsWith("jetty.egg.role="))
+                resolved[i] = "jetty.egg.role=" + role.id();
+            else if (args[i].startsWith("jetty.egg.workerId="))
+                resolved[i] = "jetty.egg.workerId=" + id;
+            else
+                resolved[i] = args[i];
+        }
+        try
+        {
+            Class.forName(XML_MAIN, true, loader).getMethod("main", String[].class).invoke(null, (Object)resolved);
+        }
+        catch (InvocationTargetException e)
+        {
+            throw e.getCause() instanceof Exception x ? x : e;
+        }
+    }
+
+    /** Connects the Hazelcast client the worker's messenger will use, from the properties among the arguments. */
+    private static void preconnect(String[] args)
+    {
+        String cluster = null;
+        String host = null;
+        int port = 0;
+        for (String arg : args)
+        {
+            if (arg.startsWith("jetty.egg.hazelcast.cluster="))
+                cluster = arg.substring(arg.indexOf('=') + 1);
+            else if (arg.startsWith("jetty.egg.hazelcast.host="))
+                host = arg.substring(arg.indexOf('=') + 1);
+            else if (arg.startsWith("jetty.egg.hazelcast.port="))
+                port = Integer.parseInt(arg.substring(arg.indexOf('=') + 1));
+        }
+        if (cluster != null && host != null && port > 0)
+            ProcessMessenger.preconnect(cluster, host, port, CONNECT_TIMEOUT_MS);
+    }
+
+    /** One line, read byte by byte: what follows it stays in the stream for the child's own watcher. */
+    private static String readLine(InputStream in) throws IOException
+    {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        for (int b = in.read(); b != '\n'; b = in.read())
+        {
+            if (b < 0)
+                return null;
+            line.write(b);
+        }
+        return line.toString(StandardCharsets.UTF_8);
+    }
+}
