@@ -15,9 +15,10 @@ free_port() {
     || echo $((20000 + RANDOM % 20000))
 }
 
-# start_cluster BASE PORT WORKERS LOG: starts a master from BASE in the background; sets MASTER to its pid.
+# start_cluster BASE PORT WORKERS LOG [PROPERTY=VALUE...]: starts a master from BASE in the background; sets MASTER
+# to its pid.
 start_cluster() {
-  (cd "$1" && exec java -jar "$HOME_DIR/start.jar" jetty.http.host=127.0.0.1 jetty.http.port="$2" jetty.egg.workers="$3" >"$4" 2>&1) &
+  (cd "$1" && exec java -jar "$HOME_DIR/start.jar" jetty.http.host=127.0.0.1 jetty.http.port="$2" jetty.egg.workers="$3" "${@:5}" >"$4" 2>&1) &
   MASTER=$!
 }
 

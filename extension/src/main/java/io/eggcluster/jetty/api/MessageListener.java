@@ -3,8 +3,8 @@ package io.eggcluster.jetty.api;
 /**
  * Receives the messages of one action, registered with {@link Messenger#on(String, MessageListener)}.
  *
- * <p>Called on the process's single messenger thread, one message at a time, in the order the messages arrived;
- * a slow listener delays the next messages. An exception thrown here is logged with the action and the sender and
+ * <p>Called on one of the process's messenger threads, one message at a time (never two listener calls at once in
+ * a process), each sender's messages in the order they were sent; a slow listener delays the next messages. An exception thrown here is logged with the action and the sender and
  * affects neither the other listeners nor later messages.</p>
  */
 @FunctionalInterface

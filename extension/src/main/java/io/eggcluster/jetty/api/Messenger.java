@@ -41,9 +41,10 @@ import java.util.concurrent.CompletableFuture;
  *       accepted to the cluster in order and in batches, at once, on its own thread (a burst of sends costs a few
  *       calls to the cluster, not one each; a send waits only when thousands are still on their way). A process
  *       that stops hands over what it accepted first; only a process killed outright can lose what it accepted in
- *       the instant before the hand-over. Listeners run on one messenger thread per process, one message at a time; an exception from a
- *       listener is logged with the action and the sender and does not disturb other listeners or later
- *       messages.</li>
+ *       the instant before the hand-over. A copy of each message also goes straight to the receiving process
+ *       over a loopback socket; the receiver handles whichever copy comes first, once, in order. Listeners run one
+ *       message at a time per process, on the messenger's threads; an exception from a listener is logged with the
+ *       action and the sender and does not disturb other listeners or later messages.</li>
  * </ul>
  *
  * <p>In a webapp the messenger is the {@code ServletContext} attribute {@value #ATTRIBUTE} (what the webapp

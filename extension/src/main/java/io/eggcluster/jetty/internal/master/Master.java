@@ -82,7 +82,7 @@ public class Master extends ContainerLifeCycle
     };
     /** A worker JVM booted ahead of need (jetty.egg.standby), waiting for a slot; event loop only. */
     private ChildProcess standby;
-    private static final long STANDBY_DELAY_MS = 2000;
+    private static final long STANDBY_DELAY_MS = 1000;
     private boolean standbyPending;
     private long standbyDueNanos;
     /** The children's command without start.jar, once {@link #resolveLaunch} has it. */
