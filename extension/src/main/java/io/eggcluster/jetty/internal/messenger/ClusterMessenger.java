@@ -61,6 +61,8 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     private final java.util.concurrent.ExecutorService toSelf;
     private volatile DirectReceiver receiver;
     private volatile String endpoint;
+    /** Where this process takes direct copies: the member's address (loopback unless the cluster spans hosts). */
+    private volatile String directHost = "127.0.0.1";
     /** One message is dispatched at a time, whether it came from the queue or directly. */
     private final Object dispatchLock = new Object();
     /** Origin to the seq of the last of its frames dispatched here; guarded by {@link #dispatchLock}. */
@@ -179,7 +181,8 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     {
         try
         {
-            DirectReceiver opened = new DirectReceiver(self.toString(), Frames.HEADER + maxMessageBytes,
+            DirectReceiver opened = new DirectReceiver(self.toString(), java.net.InetAddress.getByName(directHost),
+                Frames.HEADER + maxMessageBytes,
                 frame -> receive(frame, true));
             receiver = opened;
             endpoint = opened.endpoint(self.pid());
@@ -206,6 +209,15 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         {
             LOG.debug("{}: could not withdraw its direct endpoint: {}", self, e.toString());
         }
+    }
+
+    /**
+     * @param host the address this process listens on for direct copies (set before egg-ready): the address of the
+     *             cluster's Hazelcast member, jetty.egg.hazelcast.host
+     */
+    public void setDirectHost(String host)
+    {
+        this.directHost = host;
     }
 
     /** How many direct copies came before an earlier message of their origin: for tests. */

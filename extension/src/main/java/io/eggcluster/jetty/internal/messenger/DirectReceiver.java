@@ -39,17 +39,19 @@ final class DirectReceiver
     private volatile boolean closed;
 
     /**
-     * Opens the socket (127.0.0.1, a free port) and starts accepting.
+     * Opens the socket (a free port on {@code host}) and starts accepting.
      *
+     * @param host the address to listen on: the one the cluster's member uses, so senders on other hosts of a
+     *             cluster across hosts reach it too
      * @param sink called with each frame, on the thread of the connection it came on
      */
-    DirectReceiver(String owner, int maxFrameBytes, Consumer<byte[]> sink) throws IOException
+    DirectReceiver(String owner, InetAddress host, int maxFrameBytes, Consumer<byte[]> sink) throws IOException
     {
         this.owner = owner;
         this.maxFrameBytes = maxFrameBytes;
         this.sink = sink;
         this.server = ServerSocketChannel.open();
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        server.bind(new InetSocketAddress(host, 0));
         Thread acceptor = new Thread(this::accept, "egg-messenger-direct-accept");
         acceptor.setDaemon(true);
         acceptor.start();

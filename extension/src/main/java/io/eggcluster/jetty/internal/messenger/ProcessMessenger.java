@@ -43,6 +43,7 @@ public class ProcessMessenger extends ContainerLifeCycle
     {
         this.connectTimeoutMs = connectTimeoutMs;
         this.messenger = new ClusterMessenger(self, workers, new DeferredTransport(), maxMessageBytes);
+        messenger.setDirectHost(host);
         addBean(messenger);
         String target = clusterName + "@" + host + ":" + port;
         CompletableFuture<HazelcastInstance> early = PRECONNECTED.getAndSet(null);
