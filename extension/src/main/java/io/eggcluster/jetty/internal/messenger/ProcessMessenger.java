@@ -47,30 +47,23 @@ public class ProcessMessenger extends ContainerLifeCycle
         addBean(messenger);
         String target = clusterName + "@" + host + ":" + port;
         CompletableFuture<HazelcastInstance> early = PRECONNECTED.getAndSet(null);
+        CompletableFuture<HazelcastInstance> connecting;
         if (early != null && target.equals(preconnectedTarget))
-        {
-            // the standby JVM this process was connected while it waited
-            early.whenComplete((instance, failure) ->
-            {
-                if (failure != null)
-                    client.completeExceptionally(failure);
-                else
-                    client.complete(instance);
-            });
-        }
+            connecting = early; // the standby JVM this process was connected while it waited
         else
         {
             if (early != null)
                 early.thenAccept(HazelcastInstance::shutdown);
-            connect(clusterName, host, port, "egg-" + self.role().id() + "-" + self.workerId() + "-" + self.pid(),
-                connectTimeoutMs, self.toString()).whenComplete((instance, failure) ->
-            {
-                if (failure != null)
-                    client.completeExceptionally(failure);
-                else
-                    client.complete(instance);
-            });
+            connecting = connect(clusterName, host, port, "egg-" + self.role().id() + "-" + self.workerId() + "-" +
+                self.pid(), connectTimeoutMs, self.toString());
         }
+        connecting.whenComplete((instance, failure) ->
+        {
+            if (failure != null)
+                client.completeExceptionally(failure);
+            else
+                client.complete(instance);
+        });
         current = messenger;
     }
 
