@@ -12,5 +12,6 @@ fi
 scripts=$(dirname "$0")
 echo "== HTTP";      bash "$scripts/http-bench.sh" | tail -7
 echo; echo "== messenger"; bash "$scripts/messenger-bench.sh" | tail -6
-echo; echo "== cold start"; bash "$scripts/startup-figures.sh" | tail -7
+echo; echo "== cold start, first start of a base"; bash "$scripts/startup-figures.sh" | tail -7
+echo; echo "== cold start, restart of a base"; MODE=restart bash "$scripts/startup-figures.sh" | tail -7
 echo; echo "== recovery";   bash "$scripts/recovery-figures.sh" | tail -1

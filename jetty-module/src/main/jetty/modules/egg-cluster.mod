@@ -64,6 +64,10 @@ jetty.server.addHiddenClasses+=,com.hazelcast.
 ## replacement skips the JVM's start: true or false. Costs the standby's memory (~60 MB).
 # jetty.egg.standby=true
 
+## Class data sharing for the children: the first standby's loaded classes are archived (jcmd VM.cds dynamic_dump)
+## under ${jetty.base}/work/egg-cluster/, and later children map the archive instead of loading those classes again.
+# jetty.egg.classDataSharing=true
+
 ## Largest message, in bytes of its encoding; a larger one is refused at send time.
 # jetty.egg.maxMessageBytes=1048576
 

@@ -26,6 +26,7 @@ public class EggConfig
     static final String QUEUE_CAPACITY = "jetty.egg.queueCapacity";
     static final String HAZELCAST_PORT = "jetty.egg.hazelcast.port";
     static final String STANDBY = "jetty.egg.standby";
+    static final String CLASS_DATA_SHARING = "jetty.egg.classDataSharing";
 
     private String role = "master";
     private String workerId = "0";
@@ -37,6 +38,7 @@ public class EggConfig
     private String restartWindow = "60000";
     private String jvmArgs = "";
     private String standby = "true";
+    private String classDataSharing = "true";
     private String maxMessageBytes = "1048576";
     private String queueCapacity = "10000";
     private String hazelcastHost = "127.0.0.1";
@@ -97,6 +99,11 @@ public class EggConfig
         this.standby = standby;
     }
 
+    public void setClassDataSharing(String classDataSharing)
+    {
+        this.classDataSharing = classDataSharing;
+    }
+
     public void setMaxMessageBytes(String bytes)
     {
         this.maxMessageBytes = bytes;
@@ -152,7 +159,7 @@ public class EggConfig
         List<String> errors = new ArrayList<>();
         for (Runnable check : List.<Runnable>of(this::role, this::workerId, this::workers, this::agentStartTimeoutMs,
             this::workerStartTimeoutMs, this::stopTimeoutMs, this::restartLimit, this::restartWindowMs, this::maxMessageBytes, this::queueCapacity,
-            this::hazelcastPort, this::standby))
+            this::hazelcastPort, this::standby, this::classDataSharing))
         {
             try
             {
@@ -309,12 +316,25 @@ public class EggConfig
      */
     public boolean standby()
     {
-        String text = standby == null ? "" : standby.trim();
+        return bool(STANDBY, standby);
+    }
+
+    /**
+     * @return {@code jetty.egg.classDataSharing}: whether children share a class data archive of a standby's classes
+     */
+    public boolean classDataSharing()
+    {
+        return bool(CLASS_DATA_SHARING, classDataSharing);
+    }
+
+    private static boolean bool(String name, String value)
+    {
+        String text = value == null ? "" : value.trim();
         if (text.equalsIgnoreCase("true"))
             return true;
         if (text.equalsIgnoreCase("false"))
             return false;
-        throw new IllegalArgumentException(STANDBY + "='" + standby + "' is not a boolean: expected true or false");
+        throw new IllegalArgumentException(name + "='" + value + "' is not a boolean: expected true or false");
     }
 
     private static int integer(String name, String text, int min)

@@ -1,6 +1,12 @@
 package io.eggcluster.jetty.internal.master;
 
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -171,25 +177,86 @@ final class ChildCommand
         if (main < 1 || roles != 1 || ids != 1)
             throw new IllegalArgumentException("expected '<java> ... " + XML_MAIN + " ... " + ROLE + "... " + WORKER_ID +
                 "...', got: " + line);
-        return new Launch(java, jvmOptions, List.copyOf(words.subList(1, words.size())));
+        List<String> resolved = new ArrayList<>(words.subList(1, words.size()));
+        for (int i = 0; i < resolved.indexOf(XML_MAIN) - 1; i++)
+        {
+            if (List.of("--class-path", "-cp", "-classpath").contains(resolved.get(i)))
+                resolved.set(i + 1, directoriesLast(resolved.get(i + 1)));
+        }
+        return new Launch(java, jvmOptions, List.copyOf(resolved));
+    }
+
+    /**
+     * The JVM class path with its directories after its jars (each group in its order): class data sharing (JDK 17)
+     * cannot archive a class path with a non-empty directory before a jar, and the base's {@code resources} holds
+     * only resources, which no jar of a Jetty base also holds.
+     */
+    static String directoriesLast(String classPath)
+    {
+        List<String> jars = new ArrayList<>();
+        List<String> directories = new ArrayList<>();
+        for (String entry : classPath.split(File.pathSeparator))
+        {
+            if (Files.isDirectory(Path.of(entry)))
+                directories.add(entry);
+            else
+                jars.add(entry);
+        }
+        jars.addAll(directories);
+        return String.join(File.pathSeparator, jars);
     }
 
     /** The children's command from {@code start.jar --dry-run}, see {@link #fromDryRun}. */
     record Launch(String java, List<String> jvmOptions, List<String> resolved)
     {
         /** A standby worker: the same command, run by {@code Standby}, which waits for its role and slot. */
-        List<String> standbyCommand()
+        List<String> standbyCommand(List<String> moreJvmOptions)
         {
-            List<String> command = command(Role.WORKER, 0);
+            List<String> command = command(Role.WORKER, 0, moreJvmOptions);
             command.set(command.indexOf(XML_MAIN), STANDBY_MAIN);
             return command;
         }
 
         List<String> command(Role role, int workerId)
         {
-            List<String> command = new ArrayList<>(2 + jvmOptions.size() + resolved.size());
+            return command(role, workerId, List.of());
+        }
+
+        /**
+         * A fingerprint of what a class data sharing archive of these children depends on: the JVM, the options,
+         * and every class path entry with its size and modification time (a changed jar gives a new fingerprint).
+         */
+        String fingerprint()
+        {
+            StringBuilder text = new StringBuilder(System.getProperty("java.home")).append('|')
+                .append(System.getProperty("java.vm.version")).append('|').append(jvmOptions);
+            int cp = resolved.indexOf("--class-path") >= 0 ? resolved.indexOf("--class-path") : resolved.indexOf("-cp");
+            if (cp >= 0 && cp + 1 < resolved.size())
+            {
+                for (String entry : resolved.get(cp + 1).split(File.pathSeparator))
+                {
+                    File file = new File(entry);
+                    text.append('|').append(entry).append(':').append(file.length()).append(':').append(file.lastModified());
+                }
+            }
+            try
+            {
+                byte[] digest = MessageDigest.getInstance("SHA-256").digest(
+                    text.toString().getBytes(StandardCharsets.UTF_8));
+                return HexFormat.of().formatHex(digest, 0, 8);
+            }
+            catch (NoSuchAlgorithmException e)
+            {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        List<String> command(Role role, int workerId, List<String> moreJvmOptions)
+        {
+            List<String> command = new ArrayList<>(2 + jvmOptions.size() + moreJvmOptions.size() + resolved.size());
             command.add(java);
             command.addAll(jvmOptions);
+            command.addAll(moreJvmOptions);
             for (String word : resolved)
             {
                 if (word.startsWith(ROLE))

@@ -1,6 +1,8 @@
 package io.eggcluster.jetty.internal.master;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,6 +87,13 @@ public class Master extends ContainerLifeCycle
     private static final long STANDBY_DELAY_MS = 1000;
     private boolean standbyPending;
     private long standbyDueNanos;
+    private static final String RECORD_DUMP_INFO = "-XX:+RecordDynamicDumpInfo";
+    /** How long a standby warms up before its classes are archived. */
+    private static final long DUMP_AFTER_MS = 5000;
+    /** Where the children's class data sharing archive is (jetty.egg.classDataSharing), once the launch is known. */
+    private volatile Path cdsArchive;
+    /** Whether this master asked a standby for the archive already (once per master). */
+    private boolean archiveTried;
     /** The children's command without start.jar, once {@link #resolveLaunch} has it. */
     private volatile ChildCommand.Launch launch;
     private final Map<String, String> childProperties;
@@ -236,7 +245,11 @@ public class Master extends ContainerLifeCycle
                 int exit = process.waitFor();
                 if (exit != 0)
                     throw new IllegalStateException("exit " + exit + ": " + output.strip());
-                launch = command.fromDryRun(output);
+                ChildCommand.Launch resolved = command.fromDryRun(output);
+                if (config.classDataSharing())
+                    cdsArchive = Path.of(config.jettyBase(), "work", "egg-cluster", "children-" + resolved.fingerprint() +
+                        ".jsa");
+                launch = resolved;
                 LOG.info("children start without start.jar, from what start.jar --dry-run printed in {} ms",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             }
@@ -249,6 +262,67 @@ public class Master extends ContainerLifeCycle
                 Thread.currentThread().interrupt();
             }
         }, "egg-launch");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * @return the JVM options that map the children's class data sharing archive, when there is one for this launch
+     */
+    private List<String> sharedArchiveOptions()
+    {
+        Path archive = cdsArchive;
+        if (archive == null || !Files.isRegularFile(archive))
+            return List.of();
+        return List.of("-XX:SharedArchiveFile=" + archive);
+    }
+
+    /**
+     * Archives the classes a standby has loaded ({@code jcmd <pid> VM.cds dynamic_dump}), in the background once it
+     * has warmed up: later children (replacements, standbys, the workers of the next start of this base) map them.
+     */
+    private void dumpArchive(long pid, Path archive)
+    {
+        Thread thread = new Thread(() ->
+        {
+            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+            try
+            {
+                Thread.sleep(DUMP_AFTER_MS);
+                if (!Files.isExecutable(jcmd))
+                {
+                    LOG.info("no class data sharing archive for the children: no {} in this Java", jcmd);
+                    return;
+                }
+                Files.createDirectories(archive.getParent());
+                Path partial = archive.resolveSibling(archive.getFileName() + ".partial");
+                Files.deleteIfExists(partial);
+                long start = System.nanoTime();
+                Process process = new ProcessBuilder(jcmd.toString(), String.valueOf(pid), "VM.cds", "dynamic_dump",
+                    partial.toString()).redirectErrorStream(true).start();
+                process.getOutputStream().close();
+                String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                int exit = process.waitFor();
+                if (exit != 0 || !Files.isRegularFile(partial) || Files.size(partial) == 0)
+                {
+                    LOG.warn("no class data sharing archive for the children (jetty.egg.classDataSharing): '{} {} " +
+                        "VM.cds dynamic_dump' exited {}: {}", jcmd, pid, exit, output.strip());
+                    return;
+                }
+                Files.move(partial, archive, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                LOG.info("class data sharing archive for the children written in {} ms: {} ({} MB)",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), archive, Files.size(archive) >> 20);
+            }
+            catch (IOException e)
+            {
+                LOG.warn("no class data sharing archive for the children (jetty.egg.classDataSharing): {}", e.toString());
+            }
+            catch (InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, "egg-cds");
         thread.setDaemon(true);
         thread.start();
     }
@@ -326,7 +400,7 @@ public class Master extends ContainerLifeCycle
         try
         {
             ChildCommand.Launch resolved = launch;
-            List<String> argv = resolved != null ? resolved.command(slot.role, slot.id) :
+            List<String> argv = resolved != null ? resolved.command(slot.role, slot.id, sharedArchiveOptions()) :
                 command.command(slot.role, slot.id, properties);
             ChildProcess child;
             boolean fromStandby = standby != null && slot.role == Role.WORKER && phase == Phase.READY;
@@ -443,8 +517,17 @@ public class Master extends ContainerLifeCycle
             return;
         try
         {
-            standby = ChildProcess.standby(resolved.standbyCommand(), childEvents);
+            List<String> options = sharedArchiveOptions();
+            boolean dump = options.isEmpty() && config.classDataSharing() && !archiveTried && cdsArchive != null;
+            // the dump lists every class it cannot archive as a warning: not for the cluster's log
+            standby = ChildProcess.standby(resolved.standbyCommand(dump ? List.of(RECORD_DUMP_INFO,
+                "-Xlog:cds=off,cds+dynamic=off") : options), childEvents);
             LOG.info("{} forked, ready to replace a worker", standby);
+            if (dump)
+            {
+                archiveTried = true;
+                dumpArchive(standby.pid(), cdsArchive);
+            }
         }
         catch (IOException e)
         {

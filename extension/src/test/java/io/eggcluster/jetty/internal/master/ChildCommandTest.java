@@ -71,6 +71,30 @@ class ChildCommandTest
     }
 
     @Test
+    void directoriesGoAfterTheJarsAndTheFingerprintFollowsTheJars(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+        throws Exception
+    {
+        java.nio.file.Path resources = java.nio.file.Files.createDirectory(dir.resolve("resources"));
+        java.nio.file.Files.writeString(resources.resolve("jetty-logging.properties"), "x");
+        java.nio.file.Path jar = java.nio.file.Files.writeString(dir.resolve("a.jar"), "jar");
+        String classPath = resources + java.io.File.pathSeparator + jar + java.io.File.pathSeparator + "/b.jar";
+        assertEquals(jar + java.io.File.pathSeparator + "/b.jar" + java.io.File.pathSeparator + resources,
+            ChildCommand.directoriesLast(classPath));
+
+        ChildCommand command = ChildCommand.of("java", List.of("-jar", "start.jar"), List.of());
+        String printed = "java --class-path " + classPath + " org.eclipse.jetty.xml.XmlConfiguration jetty.egg.role=worker " +
+            "jetty.egg.workerId=1 --env ee10 -cp " + resources;
+        ChildCommand.Launch launch = command.fromDryRun(printed);
+        List<String> line = launch.command(Role.WORKER, 1);
+        assertEquals(ChildCommand.directoriesLast(classPath), line.get(line.indexOf("--class-path") + 1));
+        assertEquals(resources.toString(), line.get(line.size() - 1), "an environment's -cp is not the JVM's");
+        String before = launch.fingerprint();
+        assertEquals(before, command.fromDryRun(printed).fingerprint());
+        java.nio.file.Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(1_000_000));
+        assertTrue(!before.equals(command.fromDryRun(printed).fingerprint()), "a changed jar changes the fingerprint");
+    }
+
+    @Test
     void aDryRunOutputThatIsNotACommandIsRefusedSayingWhat()
     {
         ChildCommand command = ChildCommand.of("java", List.of("-jar", "start.jar"), List.of());
