@@ -220,15 +220,6 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         this.directHost = host;
     }
 
-    /** How many direct copies came before an earlier message of their origin: for tests. */
-    long directEarly()
-    {
-        synchronized (dispatchLock)
-        {
-            return directEarly;
-        }
-    }
-
     /** How many messages were dispatched from their direct copy: for tests. */
     long directDispatched()
     {

@@ -49,6 +49,8 @@ final class DirectSender
     private static final class Link
     {
         final String endpoint;
+        /** The pid in the endpoint: the process this connection reaches. */
+        final long pid;
         final SocketChannel channel;
         /** The rest of a frame the socket took only part of: it goes out before any other. */
         ByteBuffer[] unfinished;
@@ -56,6 +58,7 @@ final class DirectSender
         Link(String endpoint, SocketChannel channel)
         {
             this.endpoint = endpoint;
+            this.pid = Long.parseLong(endpoint.substring(0, endpoint.indexOf('@')));
             this.channel = channel;
         }
 
@@ -104,18 +107,22 @@ final class DirectSender
     {
         String endpoint = transport.endpoints().get(slot);
         Long pid = transport.processes().get(slot);
-        if (endpoint == null || pid == null || !endpoint.startsWith(pid + "@"))
-        {
-            noEndpoint.increment();
-            return false;
-        }
         Link link = links.get(slot);
-        if (link == null || !link.endpoint.equals(endpoint))
+        if (link != null && link.endpoint.equals(endpoint) && pid != null && link.pid == pid)
+            return write(slot, link, frame);
+        // no connection to the process the registry has in the slot now: open one if its endpoint is known
+        if (endpoint == null || pid == null || !endpoint.startsWith(pid + "@"))
+            noEndpoint.increment();
+        else
         {
             noLink.increment();
             connect(slot, endpoint);
-            return false;
         }
+        return false;
+    }
+
+    private boolean write(String slot, Link link, byte[] frame)
+    {
         try
         {
             boolean sent = link.write(frame);
@@ -124,7 +131,7 @@ final class DirectSender
         }
         catch (IOException e)
         {
-            LOG.debug("{}: direct connection to {} ({}) failed: {}", owner, slot, endpoint, e.toString());
+            LOG.debug("{}: direct connection to {} ({}) failed: {}", owner, slot, link.endpoint, e.toString());
             drop(slot, link);
             return false;
         }

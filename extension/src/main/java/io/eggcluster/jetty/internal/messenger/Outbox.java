@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
  * <p>Order: one thread hands over each slot's messages in the order they were accepted. Back-pressure: a slot
  * holds at most {@link #PER_SLOT} accepted messages; a send beyond that waits for the sender thread (up to
  * {@link #STALL_MS}). A receiver's hold that is full makes the hand-over stop at the first message it refuses: that
- * message and those after it stay here and are retried, and the slot is marked full, so sends to it throw until a
- * hand-over to it succeeds again. Nothing accepted is dropped while the process lives; {@link #close} hands over
- * what is left and logs what it could not.</p>
+ * message and those after it stay here and are retried, and the slot is marked full: a send to it waits up to
+ * {@link #FULL_WAIT_MS} for a hand-over to succeed again, then throws. Nothing accepted is dropped while the process
+ * lives; {@link #close} hands over what is left and logs what it could not.</p>
  */
 final class Outbox
 {
