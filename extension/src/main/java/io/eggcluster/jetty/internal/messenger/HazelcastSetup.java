@@ -7,15 +7,21 @@ import java.net.ServerSocket;
 import java.util.List;
 
 import com.hazelcast.client.config.ClientConfig;
+import com.hazelcast.config.ClassFilter;
 import com.hazelcast.config.Config;
+import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.QueueConfig;
+import com.hazelcast.config.SerializationConfig;
 
 /**
  * The Hazelcast configuration of the cluster: the master's member, and the agent's and workers' clients.
- * Loopback by default, no multicast, no auto-detection, no phone-home; a cluster name made per master start so no
- * stray process on the host joins by accident.
+ * Loopback by default, no multicast, no auto-detection, no phone-home. The cluster name is made per master start
+ * and is the only credential a client presents (Hazelcast's open-source edition): it is a secret, handed to the
+ * children in their environment and never put on a command line or in a log. Java deserialization is off on the
+ * member and the clients (a filter that admits no class): every type that crosses the wire is Hazelcast-native
+ * ({@link DrainTask} is {@code IdentifiedDataSerializable}) or a byte array, String or Long.
  */
 public final class HazelcastSetup
 {
@@ -24,9 +30,14 @@ public final class HazelcastSetup
     }
 
     /**
-     * @param members other members for a cluster across hosts ({@code host:port}); empty for one host
+     * The only class the Java serialization filter admits: it does not exist, so nothing that reaches the member
+     * or a client as a Java-serialized object is ever deserialized (Hazelcast's own default allow-list of
+     * {@code java.*} and {@code com.hazelcast.*} is off too).
      */
+    static final String NO_JAVA_SERIALIZATION = "io.eggcluster.jetty.internal.messenger.NoJavaSerialization";
+
     /**
+     * @param members other members for a cluster across hosts ({@code host:port}); empty for one host
      * @param receivers how many processes take messages at once (the agent and the workers): the member's executor
      *                  runs one waiting take for each
      */
@@ -53,7 +64,17 @@ public final class HazelcastSetup
         config.getExecutorConfig(HazelcastTransport.EXECUTOR).setPoolSize(receivers + 2).setStatisticsEnabled(false);
         // no metrics collection: it is for Management Center, which nobody connects, and costs the idle master CPU
         config.getMetricsConfig().setEnabled(false);
+        secure(config.getSerializationConfig());
         return config;
+    }
+
+    /** No Java deserialization of anything; the cluster's own types through their factory. */
+    private static void secure(SerializationConfig serialization)
+    {
+        serialization.setJavaSerializationFilterConfig(new JavaSerializationFilterConfig()
+            .setDefaultsDisabled(true)
+            .setWhitelist(new ClassFilter().addClasses(NO_JAVA_SERIALIZATION)));
+        serialization.addDataSerializableFactory(DrainTask.FACTORY_ID, DrainTask::create);
     }
 
     public static ClientConfig client(String clusterName, String host, int port, String name, long connectTimeoutMs)
@@ -70,6 +91,7 @@ public final class HazelcastSetup
             .setInitialBackoffMillis(50)
             .setMaxBackoffMillis(500)
             .setClusterConnectTimeoutMillis(connectTimeoutMs);
+        secure(config.getSerializationConfig());
         return config;
     }
 
