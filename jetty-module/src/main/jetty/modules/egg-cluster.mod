@@ -82,7 +82,7 @@ jetty.server.addHiddenClasses+=,com.hazelcast.
 ## Other Hazelcast members (host:port, comma separated), for a cluster across hosts; empty for one host.
 # jetty.egg.hazelcast.members=
 
-## Set by the master on a child's command line; do not set them yourself.
+## Set by the master on a child's command line; do not set them yourself. (The cluster's Hazelcast name, its
+## credential, reaches a child in its environment, never on a command line.)
 # jetty.egg.role=master
 # jetty.egg.workerId=0
-# jetty.egg.hazelcast.cluster=

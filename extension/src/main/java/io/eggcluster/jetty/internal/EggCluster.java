@@ -87,12 +87,13 @@ public final class EggCluster
      */
     private static ProcessMessenger messenger(Server server, EggConfig config, Role role, int workerId)
     {
-        if (config.hazelcastCluster().isEmpty() || config.hazelcastPort() == 0)
-            throw new IllegalArgumentException("egg-cluster: an " + role.id() + " needs jetty.egg.hazelcast.cluster and " +
-                "jetty.egg.hazelcast.port, which its master sets: start the master, not a " + role.id());
+        String cluster = System.getenv(Control.ENV_CLUSTER);
+        if (cluster == null || cluster.isEmpty() || config.hazelcastPort() == 0)
+            throw new IllegalArgumentException("egg-cluster: an " + role.id() + " needs jetty.egg.hazelcast.port and " +
+                Control.ENV_CLUSTER + " in its environment, which its master sets: start the master, not a " + role.id());
         long timeout = role == Role.AGENT ? config.agentStartTimeoutMs() : config.workerStartTimeoutMs();
         ProcessMessenger messenger = new ProcessMessenger(new EggProcess(role, workerId, ProcessHandle.current().pid()),
-            config.workers(), config.hazelcastCluster(), config.hazelcastHost(), config.hazelcastPort(), timeout,
+            config.workers(), cluster, config.hazelcastHost(), config.hazelcastPort(), timeout,
             config.maxMessageBytes());
         LifeCycle.start(messenger);
         server.addBean(messenger, false);

@@ -44,7 +44,6 @@ public class EggConfig
     private String hazelcastHost = "127.0.0.1";
     private String hazelcastPort = "0";
     private String hazelcastMembers = "";
-    private String hazelcastCluster = "";
     private String webappsDir = "webapps";
     private String jettyHome;
     private String jettyBase;
@@ -127,11 +126,6 @@ public class EggConfig
     public void setHazelcastMembers(String members)
     {
         this.hazelcastMembers = members;
-    }
-
-    public void setHazelcastCluster(String cluster)
-    {
-        this.hazelcastCluster = cluster;
     }
 
     public void setWebappsDir(String dir)
@@ -265,14 +259,6 @@ public class EggConfig
                 members.add(member.trim());
         }
         return members;
-    }
-
-    /**
-     * @return the cluster name the master gave a child; empty in the master
-     */
-    public String hazelcastCluster()
-    {
-        return hazelcastCluster == null ? "" : hazelcastCluster.trim();
     }
 
     /**

@@ -3,10 +3,8 @@ package io.eggcluster.jetty.internal.child;
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 import io.eggcluster.jetty.api.EggProcess;
@@ -19,9 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the agent and the workers share: they report to the master on their standard output once their server
- * has started (or failed), take the master's commands on their standard input, and exit when that stream ends,
- * which is when the master is gone, however it went.
+ * What the agent and the workers share: they report to the master on its control socket ({@link ControlLink})
+ * once their server has started (or failed), take the master's commands on their standard input, and exit when that
+ * stream ends, which is when the master is gone, however it went.
  */
 abstract class Child extends ContainerLifeCycle
 {
@@ -29,17 +27,15 @@ abstract class Child extends ContainerLifeCycle
     /** How long a child whose master vanished may take to stop before it halts. */
     private static final long ORPHAN_HALT_MS = 1000;
 
-    /** The real standard output, even when the console-capture module has replaced System.out. */
-    private static final PrintStream REPORTS = new PrintStream(new FileOutputStream(FileDescriptor.out), true,
-        StandardCharsets.UTF_8);
-
     private final EggProcess process;
     private final ProcessMessenger messenger;
+    private final ControlLink master;
 
     Child(Server server, ProcessMessenger messenger)
     {
         this.process = messenger.messenger().self();
         this.messenger = messenger;
+        this.master = ControlLink.fromEnvironment();
         server.addEventListener(new LifeCycle.Listener()
         {
             @Override
@@ -89,12 +85,9 @@ abstract class Child extends ContainerLifeCycle
         return messenger;
     }
 
-    static void report(String line)
+    void report(String line)
     {
-        synchronized (REPORTS)
-        {
-            REPORTS.println(line);
-        }
+        master.send(line);
     }
 
     static String describe(Throwable cause)

@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
 import java.util.List;
 
 import io.eggcluster.jetty.api.Role;
@@ -89,23 +92,31 @@ public final class Standby
         }
     }
 
-    /** Connects the Hazelcast client the worker's messenger will use, from the properties among the arguments. */
-    private static void preconnect(String[] args)
+    /**
+     * Connects the Hazelcast client the worker's messenger will use: the cluster's name from the environment, the
+     * member's address from the start properties among the arguments (inline, or in the properties file that
+     * {@code start.jar --dry-run} wrote), read as {@code XmlConfiguration} reads them, later ones first.
+     */
+    private static void preconnect(String[] args) throws IOException
     {
-        String cluster = null;
-        String host = null;
-        int port = 0;
+        String cluster = System.getenv(io.eggcluster.jetty.internal.Control.ENV_CLUSTER);
+        Properties properties = new Properties();
         for (String arg : args)
         {
-            if (arg.startsWith("jetty.egg.hazelcast.cluster="))
-                cluster = arg.substring(arg.indexOf('=') + 1);
-            else if (arg.startsWith("jetty.egg.hazelcast.host="))
-                host = arg.substring(arg.indexOf('=') + 1);
-            else if (arg.startsWith("jetty.egg.hazelcast.port="))
-                port = Integer.parseInt(arg.substring(arg.indexOf('=') + 1));
+            if (arg.endsWith(".properties") && !arg.startsWith("-"))
+            {
+                try (InputStream in = Files.newInputStream(Path.of(arg)))
+                {
+                    properties.load(in);
+                }
+            }
+            else if (arg.indexOf('=') > 0 && !arg.startsWith("-"))
+                properties.setProperty(arg.substring(0, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
         }
-        if (cluster != null && host != null && port > 0)
-            ProcessMessenger.preconnect(cluster, host, port, CONNECT_TIMEOUT_MS);
+        String host = properties.getProperty("jetty.egg.hazelcast.host");
+        String port = properties.getProperty("jetty.egg.hazelcast.port", "0");
+        if (cluster != null && host != null && port.matches("[1-9][0-9]{0,4}"))
+            ProcessMessenger.preconnect(cluster, host, Integer.parseInt(port), CONNECT_TIMEOUT_MS);
     }
 
     /** One line, read byte by byte: what follows it stays in the stream for the child's own watcher. */

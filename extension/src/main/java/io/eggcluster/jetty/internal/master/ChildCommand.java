@@ -135,32 +135,36 @@ final class ChildCommand
     }
 
     /**
-     * @return the command that prints, with {@code --dry-run}, what {@code start.jar} would run for a child with
-     * these properties (as worker 1: {@link Launch#command} puts in each child's own role and slot)
+     * @param properties more {@code name=value} start properties for the children (home, base, port options)
+     * @param execProperties where start.jar writes every property of the children, which may hold secrets of the
+     *                       base's {@code start.d}: a file of mode 0600 the caller made
+     * @return the command that prints, with {@code --dry-run}, what {@code start.jar} would run for a child, with its
+     * properties in {@code execProperties} instead of on the command line (as Jetty's docker image does);
+     * {@link #fromDryRun} adds each child's role and slot
      */
-    List<String> dryRunCommand(Map<String, String> properties)
+    List<String> dryRunCommand(Map<String, String> properties, Path execProperties)
     {
         List<String> command = new ArrayList<>();
         command.add(java);
         command.addAll(startJar);
         command.add("--dry-run");
+        command.add("--exec-properties=" + execProperties);
         command.addAll(startArgs);
         properties.forEach((name, value) -> command.add(name + "=" + value));
-        command.add(ROLE + Role.WORKER.id());
-        command.add(WORKER_ID + 1);
         return command;
     }
 
     /**
      * The children's command without {@code start.jar}: what {@code start.jar --dry-run} printed (the class path,
-     * {@code XmlConfiguration}, the properties and the XML files it resolved from the base's modules), run with
-     * this command's JVM options. It saves each child start.jar's module resolution; the Jetty docker image starts
-     * Jetty the same way.
+     * {@code XmlConfiguration}, the properties file and the XML files it resolved from the base's modules), run with
+     * this command's JVM options, and each child's role and slot after {@code XmlConfiguration}. It saves each
+     * child start.jar's module resolution; the Jetty docker image starts Jetty the same way.
      *
      * @param dryRunOutput what {@link #dryRunCommand} printed
-     * @throws IllegalArgumentException when the output is not such a command, saying why
+     * @param execProperties the properties file given to {@link #dryRunCommand}
+     * @throws IllegalArgumentException when the output is not such a command, saying why (without the properties)
      */
-    Launch fromDryRun(String dryRunOutput)
+    Launch fromDryRun(String dryRunOutput, Path execProperties)
     {
         String line = null;
         for (String candidate : dryRunOutput.replace("\\\n", "").split("\n"))
@@ -169,15 +173,19 @@ final class ChildCommand
                 line = candidate;
         }
         if (line == null)
-            throw new IllegalArgumentException("no " + XML_MAIN + " command in: " + dryRunOutput.strip());
+            throw new IllegalArgumentException("start.jar --dry-run printed no " + XML_MAIN + " command");
         List<String> words = ShellWords.split(line);
         int main = words.indexOf(XML_MAIN);
-        long roles = words.stream().filter(w -> w.startsWith(ROLE)).count();
-        long ids = words.stream().filter(w -> w.startsWith(WORKER_ID)).count();
-        if (main < 1 || roles != 1 || ids != 1)
-            throw new IllegalArgumentException("expected '<java> ... " + XML_MAIN + " ... " + ROLE + "... " + WORKER_ID +
-                "...', got: " + line);
+        if (main < 1 || main + 1 >= words.size() || !words.get(main + 1).equals(execProperties.toString()))
+            throw new IllegalArgumentException("start.jar --dry-run did not put the properties in " + execProperties +
+                " (expected '<java> ... " + XML_MAIN + " " + execProperties + " ...')");
+        if (words.stream().anyMatch(w -> w.startsWith(ROLE) || w.startsWith(WORKER_ID)))
+            throw new IllegalArgumentException("start.jar --dry-run printed " + ROLE + " or " + WORKER_ID +
+                " on the command line");
         List<String> resolved = new ArrayList<>(words.subList(1, words.size()));
+        int at = resolved.indexOf(XML_MAIN) + 1;
+        resolved.add(at, WORKER_ID + 1);
+        resolved.add(at, ROLE + Role.WORKER.id());
         for (int i = 0; i < resolved.indexOf(XML_MAIN) - 1; i++)
         {
             if (List.of("--class-path", "-cp", "-classpath").contains(resolved.get(i)))

@@ -11,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -19,8 +20,10 @@ import io.eggcluster.jetty.internal.Control;
 
 /**
  * One child JVM seen from the master: started with its standard input as a pipe from the master (so it dies with
- * the master), both output streams drained line by line and printed with a {@code [role#id:pid]} prefix, its reports
- * ({@link Control}) handed to the master, its exit as an event once its output is drained.
+ * the master) and its secrets in its environment, both output streams drained line by line and printed with a
+ * {@code [role#id:pid]} prefix (only printed: nothing it prints is obeyed), its reports ({@link Control}) taken from
+ * its own channel on the master's control socket and handed to the master, its exit as an event once its output and
+ * its reports are drained.
  */
 final class ChildProcess
 {
@@ -51,39 +54,67 @@ final class ChildProcess
         this.stdin = process.getOutputStream();
     }
 
-    static ChildProcess start(Role role, int id, List<String> command, Events events) throws IOException
+    /**
+     * @param environment what the child gets in its environment besides the master's own (its secrets)
+     * @param control where the child's reports come in
+     */
+    static ChildProcess start(Role role, int id, List<String> command, Map<String, String> environment,
+                              ControlServer control, Events events) throws IOException
     {
-        return start(role, id, command, events, false);
+        return start(role, id, command, environment, control, events, false);
     }
 
     /**
      * Starts a standby worker ({@code io.eggcluster.jetty.internal.child.Standby}), named {@code standby:pid} until
      * {@link #activate} gives it a slot.
      */
-    static ChildProcess standby(List<String> command, Events events) throws IOException
+    static ChildProcess standby(List<String> command, Map<String, String> environment, ControlServer control,
+                                Events events) throws IOException
     {
-        return start(Role.WORKER, 0, command, events, true);
+        return start(Role.WORKER, 0, command, environment, control, events, true);
     }
 
-    private static ChildProcess start(Role role, int id, List<String> command, Events events, boolean standby)
-        throws IOException
+    private static ChildProcess start(Role role, int id, List<String> command, Map<String, String> environment,
+                                      ControlServer control, Events events, boolean standby) throws IOException
     {
         ProcessBuilder builder = new ProcessBuilder(command)
             .redirectInput(ProcessBuilder.Redirect.PIPE)
             .redirectOutput(ProcessBuilder.Redirect.PIPE)
             .redirectError(ProcessBuilder.Redirect.PIPE);
-        ChildProcess child = new ChildProcess(role, id, builder.start());
+        CompletableFuture<ChildProcess> started = new CompletableFuture<>();
+        ControlServer.Channel channel = control.open(report -> events.onReport(started.join(), report));
+        builder.environment().putAll(environment);
+        builder.environment().put(Control.ENV_SOCKET, control.socket().toString());
+        builder.environment().put(Control.ENV_TOKEN, channel.token());
+        ChildProcess child;
+        try
+        {
+            child = new ChildProcess(role, id, builder.start());
+        }
+        catch (IOException | RuntimeException e)
+        {
+            control.close(channel);
+            throw e;
+        }
+        started.complete(child);
         if (standby)
             child.name = "standby:" + child.process.pid();
-        CompletableFuture<Void> out = child.pump(child.process.getInputStream(), System.out, events, true);
-        CompletableFuture<Void> err = child.pump(child.process.getErrorStream(), System.err, events, false);
-        child.process.onExit().thenCompose(p -> CompletableFuture.allOf(out, err)
-                .completeOnTimeout(null, 2, TimeUnit.SECONDS))
-            .whenComplete((v, x) -> events.onExit(child, child.process.exitValue()));
+        CompletableFuture<Void> out = child.pump(child.process.getInputStream(), System.out, "out");
+        CompletableFuture<Void> err = child.pump(child.process.getErrorStream(), System.err, "err");
+        child.process.onExit().thenCompose(p ->
+            {
+                channel.processEnded();
+                return CompletableFuture.allOf(out, err, channel.ended()).completeOnTimeout(null, 2, TimeUnit.SECONDS);
+            })
+            .whenComplete((v, x) ->
+            {
+                control.close(channel);
+                events.onExit(child, child.process.exitValue());
+            });
         return child;
     }
 
-    private CompletableFuture<Void> pump(InputStream in, PrintStream to, Events events, boolean reports)
+    private CompletableFuture<Void> pump(InputStream in, PrintStream to, String stream)
     {
         CompletableFuture<Void> done = new CompletableFuture<>();
         Thread thread = new Thread(() ->
@@ -92,12 +123,6 @@ final class ChildProcess
             {
                 for (String line = reader.readLine(); line != null; line = reader.readLine())
                 {
-                    String report = reports ? Control.report(line) : null;
-                    if (report != null)
-                    {
-                        events.onReport(this, report);
-                        continue;
-                    }
                     remember(line);
                     to.println("[" + name + "] " + line);
                 }
@@ -110,7 +135,7 @@ final class ChildProcess
             {
                 done.complete(null);
             }
-        }, "egg-" + (reports ? "out" : "err") + "-" + name);
+        }, "egg-" + stream + "-" + name);
         thread.setDaemon(true);
         thread.start();
         return done;

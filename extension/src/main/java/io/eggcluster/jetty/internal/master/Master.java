@@ -3,6 +3,7 @@ package io.eggcluster.jetty.internal.master;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -98,7 +99,12 @@ public class Master extends ContainerLifeCycle
     private volatile ChildCommand.Launch launch;
     private final Map<String, String> childProperties;
     private final String url;
+    /** The cluster's credential: in the children's environment only, never on a command line or in a log. */
     private final String clusterName = "egg-" + UUID.randomUUID();
+    /** What every child gets in its environment: its secrets. */
+    private final Map<String, String> childEnvironment = Map.of(Control.ENV_CLUSTER, clusterName);
+    /** Where the children report (their standard output is only output). */
+    private final ControlServer control = new ControlServer();
     private final int hazelcastPort;
     private final CompletableFuture<HazelcastInstance> member = new CompletableFuture<>();
     private final BlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
@@ -131,9 +137,9 @@ public class Master extends ContainerLifeCycle
         childProperties.put("jetty.server.stopTimeout", String.valueOf(config.stopTimeoutMs()));
         childProperties.put("jetty.egg.workers", String.valueOf(config.workers()));
         this.hazelcastPort = config.hazelcastPort() != 0 ? config.hazelcastPort() : HazelcastSetup.freePort(config.hazelcastHost());
-        childProperties.put("jetty.egg.hazelcast.cluster", clusterName);
         childProperties.put("jetty.egg.hazelcast.host", config.hazelcastHost());
         childProperties.put("jetty.egg.hazelcast.port", String.valueOf(hazelcastPort));
+        addBean(control);
     }
 
     @Override
@@ -146,11 +152,11 @@ public class Master extends ContainerLifeCycle
         handleSignal("TERM");
         handleSignal("INT");
         LOG.info("egg-cluster master pid {} starting: 1 agent, {} workers", ProcessHandle.current().pid(), workers.size());
+        super.doStart();
         startMember();
         resolveLaunch();
         loop = new Thread(this::run, "egg-master");
         loop.start();
-        super.doStart();
     }
 
     @Override
@@ -163,6 +169,7 @@ public class Master extends ContainerLifeCycle
             thread.join(2 * config.stopTimeoutMs() + 10_000);
         }
         super.doStop();
+        Files.deleteIfExists(execProperties());
     }
 
     /**
@@ -208,7 +215,7 @@ public class Master extends ContainerLifeCycle
                 HazelcastInstance instance = Hazelcast.newHazelcastInstance(HazelcastSetup.member(clusterName,
                     config.hazelcastHost(), hazelcastPort, config.hazelcastMembers(), config.queueCapacity(),
                     config.workers() + 1));
-                LOG.info("Hazelcast member {} up on {}:{} in {} ms", clusterName, config.hazelcastHost(), hazelcastPort,
+                LOG.info("Hazelcast member up on {}:{} in {} ms", config.hazelcastHost(), hazelcastPort,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
                 member.complete(instance);
             }
@@ -225,8 +232,10 @@ public class Master extends ContainerLifeCycle
 
     /**
      * Asks {@code start.jar --dry-run}, once and in the background, for the command it would run for a child, so
-     * that children after the first start without start.jar's module resolution (~0.4 s of CPU each). Until it is
-     * there, or if it fails, children start through start.jar.
+     * that children after the first start without start.jar's module resolution (~0.4 s of CPU each). The children's
+     * properties (those of the base's {@code start.d} included, which may hold passwords) go to a file of mode 0600
+     * ({@link #execProperties}), never on a command line. Until it is there, or if it fails (logged without the
+     * properties), children start through start.jar.
      */
     private void resolveLaunch()
     {
@@ -235,17 +244,19 @@ public class Master extends ContainerLifeCycle
             long start = System.nanoTime();
             Map<String, String> properties = new LinkedHashMap<>(childProperties);
             properties.put("jetty.http.reusePort", "true");
-            List<String> dryRun = command.dryRunCommand(properties);
+            Path file = execProperties();
             try
             {
-                Process process = new ProcessBuilder(dryRun).redirectErrorStream(true)
+                ownerOnlyFile(file);
+                Process process = new ProcessBuilder(command.dryRunCommand(properties, file)).redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.PIPE).start();
                 process.getOutputStream().close();
                 String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
                 int exit = process.waitFor();
                 if (exit != 0)
-                    throw new IllegalStateException("exit " + exit + ": " + output.strip());
-                ChildCommand.Launch resolved = command.fromDryRun(output);
+                    throw new IllegalStateException("it exited with " + ChildProcess.describeExit(exit) + ": " +
+                        ShellWords.redactProperties(output.strip()));
+                ChildCommand.Launch resolved = command.fromDryRun(output, file);
                 if (config.classDataSharing())
                     cdsArchive = Path.of(config.jettyBase(), "work", "egg-cluster", "children-" + resolved.fingerprint() +
                         ".jsa");
@@ -255,7 +266,7 @@ public class Master extends ContainerLifeCycle
             }
             catch (IOException | RuntimeException e)
             {
-                LOG.warn("children start through start.jar: '{}' failed: {}", String.join(" ", dryRun), e.getMessage());
+                LOG.warn("children start through start.jar: start.jar --dry-run failed: {}", e.getMessage());
             }
             catch (InterruptedException e)
             {
@@ -264,6 +275,26 @@ public class Master extends ContainerLifeCycle
         }, "egg-launch");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** The children's start properties, written by start.jar --dry-run: one file per master, removed on stop. */
+    private Path execProperties()
+    {
+        return Path.of(config.jettyBase(), "work", "egg-cluster", "children-" + ProcessHandle.current().pid() +
+            ".properties");
+    }
+
+    /**
+     * Makes {@code file} empty and readable by this user only (its directory too, when it makes it), before anything
+     * is written to it: start.jar keeps the mode of a file that exists.
+     */
+    static void ownerOnlyFile(Path file) throws IOException
+    {
+        Path dir = file.getParent();
+        if (!Files.isDirectory(dir))
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
 
     /**
@@ -412,7 +443,7 @@ public class Master extends ContainerLifeCycle
                 child.activate(slot.role, slot.id);
             }
             else
-                child = ChildProcess.start(slot.role, slot.id, argv, childEvents);
+                child = ChildProcess.start(slot.role, slot.id, argv, childEnvironment, control, childEvents);
             slot.child = child;
             slot.ready = false;
             slot.failure = null;
@@ -521,7 +552,7 @@ public class Master extends ContainerLifeCycle
             boolean dump = options.isEmpty() && config.classDataSharing() && !archiveTried && cdsArchive != null;
             // the dump lists every class it cannot archive as a warning: not for the cluster's log
             standby = ChildProcess.standby(resolved.standbyCommand(dump ? List.of(RECORD_DUMP_INFO,
-                "-Xlog:cds=off,cds+dynamic=off") : options), childEvents);
+                "-Xlog:cds=off,cds+dynamic=off") : options), childEnvironment, control, childEvents);
             LOG.info("{} forked, ready to replace a worker", standby);
             if (dump)
             {

@@ -81,4 +81,14 @@ final class ShellWords
             words.add(word.toString());
         return words;
     }
+
+    /**
+     * @return {@code text} with the value of every {@code name=value} in it hidden: what start.jar printed may hold
+     * the base's properties, passwords included, and is logged only so
+     */
+    static String redactProperties(String text)
+    {
+        return text.replaceAll("(['\"])([\\w.\\-]+)=[^'\"]*\\1", "$1$2=(hidden)$1")
+            .replaceAll("([\\w.\\-]+)=(\"[^\"]*\"|'[^']*'|[^\\s'\"]+)", "$1=(hidden)");
+    }
 }

@@ -14,6 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ChildCommandTest
 {
+    private static final java.nio.file.Path PROPS = java.nio.file.Path.of("/b/p.properties");
+
     @Test
     void keepsJvmOptionsAndRunArgumentsDropsBaseEditsAndOwnProperties()
     {
@@ -44,8 +46,8 @@ class ChildCommandTest
         List<String> line = command.command(Role.AGENT, 0, Map.of());
         assertEquals(List.of("-cp", "start.jar", "org.eclipse.jetty.start.Main", "a=b", "jetty.egg.role=agent",
             "jetty.egg.workerId=0"), line.subList(line.size() - 6, line.size()));
-        assertEquals(List.of("java", "-cp", "start.jar", "org.eclipse.jetty.start.Main", "--dry-run", "a=b",
-            "jetty.egg.role=worker", "jetty.egg.workerId=1"), command.dryRunCommand(Map.of()));
+        assertEquals(List.of("java", "-cp", "start.jar", "org.eclipse.jetty.start.Main", "--dry-run",
+            "--exec-properties=/b/p.properties", "a=b"), command.dryRunCommand(Map.of(), PROPS));
     }
 
     @Test
@@ -53,20 +55,19 @@ class ChildCommandTest
     {
         ChildCommand command = ChildCommand.of("/jdk/bin/java", List.of("-Xmx256m", "-jar", "start.jar", "a=b"),
             List.of("-Xss1m"));
-        assertEquals(List.of("/jdk/bin/java", "-jar", "start.jar", "--dry-run", "a=b", "jetty.http.port=8080",
-            "jetty.egg.role=worker", "jetty.egg.workerId=1"), command.dryRunCommand(Map.of("jetty.http.port", "8080")));
+        assertEquals(List.of("/jdk/bin/java", "-jar", "start.jar", "--dry-run", "--exec-properties=/b/p.properties",
+            "a=b", "jetty.http.port=8080"), command.dryRunCommand(Map.of("jetty.http.port", "8080"), PROPS));
         String printed = "WARN: something start.jar said\n" +
             "/usr/lib/jvm/bin/java -Djava.io.tmpdir=/tmp '-Djetty.base=/my base' --class-path /a.jar:/b.jar \\\n" +
-            "  org.eclipse.jetty.xml.XmlConfiguration a=b jetty.egg.role=worker jetty.egg.workerId=1 \"x=y z\" " +
-            "/home/etc/jetty.xml --env ee10 -cp /ee10.jar\n";
-        List<String> worker = command.fromDryRun(printed).command(Role.WORKER, 2);
+            "  org.eclipse.jetty.xml.XmlConfiguration /b/p.properties /home/etc/jetty.xml --env ee10 -cp /ee10.jar\n";
+        List<String> worker = command.fromDryRun(printed, PROPS).command(Role.WORKER, 2);
         List<String> expected = new ArrayList<>(List.of("/jdk/bin/java", "-Xmx256m"));
         ChildCommand.HAZELCAST_OPTIONS.forEach(expected::addAll);
         expected.addAll(List.of("-Xss1m", "-Djava.io.tmpdir=/tmp", "-Djetty.base=/my base", "--class-path",
-            "/a.jar:/b.jar", "org.eclipse.jetty.xml.XmlConfiguration", "a=b", "jetty.egg.role=worker",
-            "jetty.egg.workerId=2", "x=y z", "/home/etc/jetty.xml", "--env", "ee10", "-cp", "/ee10.jar"));
+            "/a.jar:/b.jar", "org.eclipse.jetty.xml.XmlConfiguration", "jetty.egg.role=worker", "jetty.egg.workerId=2",
+            "/b/p.properties", "/home/etc/jetty.xml", "--env", "ee10", "-cp", "/ee10.jar"));
         assertEquals(expected, worker);
-        List<String> agent = command.fromDryRun(printed).command(Role.AGENT, 0);
+        List<String> agent = command.fromDryRun(printed, PROPS).command(Role.AGENT, 0);
         assertTrue(agent.contains("jetty.egg.role=agent") && agent.contains("jetty.egg.workerId=0"), agent.toString());
     }
 
@@ -82,16 +83,16 @@ class ChildCommandTest
             ChildCommand.directoriesLast(classPath));
 
         ChildCommand command = ChildCommand.of("java", List.of("-jar", "start.jar"), List.of());
-        String printed = "java --class-path " + classPath + " org.eclipse.jetty.xml.XmlConfiguration jetty.egg.role=worker " +
-            "jetty.egg.workerId=1 --env ee10 -cp " + resources;
-        ChildCommand.Launch launch = command.fromDryRun(printed);
+        String printed = "java --class-path " + classPath + " org.eclipse.jetty.xml.XmlConfiguration /b/p.properties " +
+            "--env ee10 -cp " + resources;
+        ChildCommand.Launch launch = command.fromDryRun(printed, PROPS);
         List<String> line = launch.command(Role.WORKER, 1);
         assertEquals(ChildCommand.directoriesLast(classPath), line.get(line.indexOf("--class-path") + 1));
         assertEquals(resources.toString(), line.get(line.size() - 1), "an environment's -cp is not the JVM's");
         String before = launch.fingerprint();
-        assertEquals(before, command.fromDryRun(printed).fingerprint());
+        assertEquals(before, command.fromDryRun(printed, PROPS).fingerprint());
         java.nio.file.Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(1_000_000));
-        assertTrue(!before.equals(command.fromDryRun(printed).fingerprint()), "a changed jar changes the fingerprint");
+        assertTrue(!before.equals(command.fromDryRun(printed, PROPS).fingerprint()), "a changed jar changes the fingerprint");
     }
 
     @Test
@@ -99,12 +100,14 @@ class ChildCommandTest
     {
         ChildCommand command = ChildCommand.of("java", List.of("-jar", "start.jar"), List.of());
         IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
-            () -> command.fromDryRun("ERROR: Missing Required File: etc/x.xml"));
-        assertTrue(none.getMessage().contains("no org.eclipse.jetty.xml.XmlConfiguration command in: ERROR: Missing"),
+            () -> command.fromDryRun("ERROR: Missing Required File: etc/x.xml", PROPS));
+        assertTrue(none.getMessage().contains("printed no org.eclipse.jetty.xml.XmlConfiguration command"),
             none.getMessage());
-        IllegalArgumentException noRole = assertThrows(IllegalArgumentException.class,
-            () -> command.fromDryRun("java -cp x org.eclipse.jetty.xml.XmlConfiguration a=b"));
-        assertTrue(noRole.getMessage().contains("got: java -cp x"), noRole.getMessage());
+        // properties inline (a start.jar that ignored --exec-properties): refused, and the message does not repeat them
+        IllegalArgumentException inline = assertThrows(IllegalArgumentException.class,
+            () -> command.fromDryRun("java -cp x org.eclipse.jetty.xml.XmlConfiguration my.secret=hunter2 a.xml", PROPS));
+        assertTrue(inline.getMessage().contains("did not put the properties in /b/p.properties"), inline.getMessage());
+        assertTrue(!inline.getMessage().contains("hunter2"), inline.getMessage());
     }
 
     @Test
@@ -113,6 +116,16 @@ class ChildCommandTest
         assertEquals(List.of("a", "b c", "d'e", "f\"g$h", "i j", "k"),
             ShellWords.split("a 'b c' d\\'e \"f\\\"g\\$h\" i\\ j \\\n k"));
         assertThrows(IllegalArgumentException.class, () -> ShellWords.split("a 'b"));
+    }
+
+    @Test
+    void whatStartJarPrintedIsLoggedWithItsPropertyValuesHidden()
+    {
+        String redacted = ShellWords.redactProperties("ERROR: bad my.secret=hunter2 'db.password=s3cr3t qq7' " +
+            "x.y=\"q9 w8\" z=(hidden)");
+        assertTrue(!redacted.contains("hunter2") && !redacted.contains("s3cr3t") && !redacted.contains("qq7") &&
+            !redacted.contains("q9") && !redacted.contains("w8"), redacted);
+        assertTrue(redacted.contains("my.secret=(hidden)"), redacted);
     }
 
     @Test
