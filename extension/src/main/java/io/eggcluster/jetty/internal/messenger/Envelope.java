@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -40,6 +41,9 @@ record Envelope(Kind kind, String action, EggProcess sender, long targetPid, lon
         MESSAGE, REQUEST, REPLY, ERROR_REPLY
     }
 
+    private static final Kind[] KINDS = Kind.values();
+    private static final Role[] ROLES = Role.values();
+
     private static final int NULL = 0, TRUE = 1, FALSE = 2, INT = 3, LONG = 4, DOUBLE = 5, FLOAT = 6, SHORT = 7,
         BYTE = 8, BIG_INTEGER = 9, BIG_DECIMAL = 10, STRING = 11, LIST = 12, MAP = 13;
 
@@ -75,20 +79,39 @@ record Envelope(Kind kind, String action, EggProcess sender, long targetPid, lon
         return decode(bytes, 0);
     }
 
-    /** Decodes the envelope that starts at {@code offset} and runs to the end of {@code bytes}. */
+    /**
+     * Decodes the envelope that starts at {@code offset} and runs to the end of {@code bytes}. The bytes may come
+     * from anyone who reaches a socket or a queue: every length and size is checked against the bytes left before
+     * anything is allocated for it, and nesting is capped as on encode.
+     *
+     * @throws IllegalArgumentException saying what is wrong, when the bytes are not an envelope
+     */
     static Envelope decode(byte[] bytes, int offset)
     {
+        if (offset < 0 || offset > bytes.length)
+            throw new IllegalArgumentException("message offset " + offset + " is outside its " + bytes.length + " bytes");
+        // a ByteArrayInputStream's available() is exactly the bytes left, and a DataInputStream passes it on
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, offset, bytes.length - offset)))
         {
             int version = in.readUnsignedByte();
             if (version != VERSION)
                 throw new IllegalArgumentException("message encoding version " + version + " is not " + VERSION);
-            Kind kind = Kind.values()[in.readUnsignedByte()];
+            int kind = in.readUnsignedByte();
+            if (kind >= KINDS.length)
+                throw new IllegalArgumentException("unknown message kind " + kind);
             String action = readString(in);
-            EggProcess sender = new EggProcess(Role.values()[in.readUnsignedByte()], in.readInt(), in.readLong());
+            int role = in.readUnsignedByte();
+            if (role >= ROLES.length)
+                throw new IllegalArgumentException("unknown sender role " + role);
+            EggProcess sender = new EggProcess(ROLES[role], in.readInt(), in.readLong());
             long targetPid = in.readLong();
             long requestId = in.readLong();
-            return new Envelope(kind, action, sender, targetPid, requestId, readValue(in));
+            return new Envelope(KINDS[kind], action, sender, targetPid, requestId, readValue(in, 0));
+        }
+        catch (EOFException e)
+        {
+            throw new IllegalArgumentException("message ends in the middle of a value (" + (bytes.length - offset) +
+                " bytes)");
         }
         catch (IOException e)
         {
@@ -182,8 +205,10 @@ record Envelope(Kind kind, String action, EggProcess sender, long targetPid, lon
         return value == null ? "null" : value.getClass().getName();
     }
 
-    private static Object readValue(DataInputStream in) throws IOException
+    private static Object readValue(DataInputStream in, int depth) throws IOException
     {
+        if (depth > MAX_DEPTH)
+            throw new IllegalArgumentException("message payload is nested deeper than " + MAX_DEPTH);
         int tag = in.readUnsignedByte();
         return switch (tag)
         {
@@ -201,21 +226,24 @@ record Envelope(Kind kind, String action, EggProcess sender, long targetPid, lon
             case STRING -> readString(in);
             case LIST ->
             {
-                int size = in.readInt();
-                List<Object> list = new ArrayList<>(size);
+                // each element takes its tag at least; the list grows with what is read, as lists nested in it
+                // may each claim the same bytes left
+                int size = checked("list size", in.readInt(), 1, in);
+                List<Object> list = new ArrayList<>(Math.min(size, 1024));
                 for (int i = 0; i < size; i++)
-                    list.add(readValue(in));
+                    list.add(readValue(in, depth + 1));
                 yield Collections.unmodifiableList(list);
             }
             case MAP ->
             {
-                int size = in.readInt();
+                // each entry takes its key's length and its value's tag at least
+                int size = checked("map size", in.readInt(), 5, in);
                 Map<String, Object> map = new LinkedHashMap<>();
                 for (int i = 0; i < size; i++)
-                    map.put(readString(in), readValue(in));
+                    map.put(readString(in), readValue(in, depth + 1));
                 yield Collections.unmodifiableMap(map);
             }
-            default -> throw new IOException("unknown value tag " + tag);
+            default -> throw new IllegalArgumentException("unknown value tag " + tag);
         };
     }
 
@@ -228,9 +256,25 @@ record Envelope(Kind kind, String action, EggProcess sender, long targetPid, lon
 
     private static String readString(DataInputStream in) throws IOException
     {
-        byte[] utf8 = new byte[in.readInt()];
+        byte[] utf8 = new byte[checked("string length", in.readInt(), 1, in)];
         in.readFully(utf8);
         return new String(utf8, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * @param count a length or size just read, of things taking at least {@code bytesEach} bytes each
+     * @return the count, when the bytes left can hold it
+     * @throws IllegalArgumentException when they cannot
+     */
+    private static int checked(String what, int count, int bytesEach, DataInputStream in) throws IOException
+    {
+        int left = in.available();
+        if (count < 0)
+            throw new IllegalArgumentException(what + " " + count + " is negative");
+        if ((long)count * bytesEach > left)
+            throw new IllegalArgumentException(what + " " + count + " exceeds the " + left + " bytes left" +
+                (bytesEach > 1 ? " (" + bytesEach + " bytes each at least)" : ""));
+        return count;
     }
 
     /** Refuses to grow past the message size limit, so an oversized payload is never encoded whole. */
