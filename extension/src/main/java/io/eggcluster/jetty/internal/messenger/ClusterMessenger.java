@@ -259,7 +259,17 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
                 continue;
             }
             for (byte[] frame : batch)
-                receive(frame, false);
+            {
+                try
+                {
+                    receive(frame, false);
+                }
+                catch (Throwable x)
+                {
+                    // whatever the handling of one frame throws, an Error included, costs that frame, not this thread
+                    skipped(frame, x);
+                }
+            }
             releaseStaleEarly();
             acknowledge = true;
         }
@@ -273,6 +283,19 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         {
             LOG.warn("{} could not acknowledge its last messages, its successor may get them again: {}", self,
                 e.toString());
+        }
+    }
+
+    private void skipped(byte[] frame, Throwable failure)
+    {
+        try
+        {
+            LOG.warn("{} could not handle a message ({} bytes), skipping it: {}", self, frame.length,
+                Frames.describe(failure));
+        }
+        catch (Throwable x)
+        {
+            // not even that can be said (the heap is full): the frame is skipped all the same
         }
     }
 
@@ -397,9 +420,9 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         {
             envelope = Envelope.decode(bytes, Frames.HEADER);
         }
-        catch (RuntimeException e)
+        catch (Throwable e)
         {
-            LOG.warn("{} received a message it cannot decode ({} bytes): {}", self, bytes.length, e.toString());
+            LOG.warn("{} received a message it cannot decode ({} bytes): {}", self, bytes.length, Frames.describe(e));
             return;
         }
         if (envelope.targetPid() != 0 && envelope.targetPid() != self.pid())

@@ -116,7 +116,16 @@ final class DirectReceiver
                 }
                 byte[] frame = new byte[length];
                 in.readFully(frame);
-                sink.accept(frame);
+                try
+                {
+                    sink.accept(frame);
+                }
+                catch (Throwable x)
+                {
+                    // whatever the handling of one frame throws, an Error included, costs that frame, not the
+                    // connection
+                    skipped(frame, x);
+                }
             }
         }
         catch (EOFException | ClosedChannelException e)
@@ -131,6 +140,19 @@ final class DirectReceiver
         finally
         {
             connections.remove(connection);
+        }
+    }
+
+    private void skipped(byte[] frame, Throwable failure)
+    {
+        try
+        {
+            LOG.warn("{}: direct messages: could not handle a message ({} bytes), skipping it: {}", owner, frame.length,
+                Frames.describe(failure));
+        }
+        catch (Throwable x)
+        {
+            // not even that can be said (the heap is full): the frame is skipped all the same
         }
     }
 

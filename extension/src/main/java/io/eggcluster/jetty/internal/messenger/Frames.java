@@ -32,4 +32,20 @@ final class Frames
     {
         return ByteBuffer.wrap(frame).getLong(8);
     }
+
+    /**
+     * @return the failure's own description, or its class when even that fails (a failure of the application whose
+     * message has a bug, an OutOfMemoryError with the heap still full)
+     */
+    static String describe(Throwable failure)
+    {
+        try
+        {
+            return failure.toString();
+        }
+        catch (Throwable x)
+        {
+            return failure.getClass().getName();
+        }
+    }
 }
