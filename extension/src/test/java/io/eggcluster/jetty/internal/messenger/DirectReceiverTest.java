@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -65,6 +66,14 @@ class DirectReceiverTest
     private DirectReceiver receiver(Consumer<byte[]> sink) throws IOException
     {
         DirectReceiver receiver = new DirectReceiver("test", InetAddress.getLoopbackAddress(), MAX_FRAME, sink);
+        receivers.add(receiver);
+        return receiver;
+    }
+
+    private DirectReceiver receiver(long handshakeMs, int maxConnections) throws IOException
+    {
+        DirectReceiver receiver = new DirectReceiver("test", InetAddress.getLoopbackAddress(), MAX_FRAME, this::decode,
+            handshakeMs, maxConnections);
         receivers.add(receiver);
         return receiver;
     }
@@ -193,5 +202,136 @@ class DirectReceiverTest
         // the receiver takes new connections still
         send(open(receiver), frame(3, "new connection"));
         assertEquals("new connection", nextData());
+    }
+
+    private static List<Thread> readers()
+    {
+        return Thread.getAllStackTraces().keySet().stream()
+            .filter(thread -> thread.getName().equals("egg-messenger-direct-in") && thread.isAlive())
+            .toList();
+    }
+
+    @Test
+    void connectionsThatNeverPresentTheTokenAreClosedAtTheDeadlineAndTheirThreadsEnd() throws Exception
+    {
+        long deadlineMs = 500;
+        long slackMs = 1500;
+        DirectReceiver receiver = receiver(deadlineMs, DirectReceiver.MAX_CONNECTIONS);
+        int count = 200;
+        Socket[] idle = new Socket[count];
+        long[] connected = new long[count];
+        for (int i = 0; i < count; i++)
+        {
+            idle[i] = connect(receiver);
+            connected[i] = System.nanoTime();
+        }
+        for (int i = 0; i < count; i++)
+        {
+            long leftMs = TimeUnit.NANOSECONDS.toMillis(connected[i] - System.nanoTime()) + deadlineMs + slackMs;
+            assertClosedWithin(idle[i], Math.max(1, leftMs));
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connected[i]);
+            assertTrue(tookMs >= deadlineMs - 100, "connection " + i + " closed after " + tookMs + " ms, before the deadline");
+        }
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (!readers().isEmpty() && System.nanoTime() < until)
+            Thread.sleep(20);
+        assertEquals(List.of(), readers(), "threads reading connections that were closed");
+
+        // a sender that presents the token in time is read as before
+        send(open(receiver), frame(1, "valid"));
+        assertEquals("valid", nextData());
+    }
+
+    @Test
+    void theDeadlineIsForTheWholeTokenNotEachByteOfIt() throws Exception
+    {
+        DirectReceiver receiver = receiver(500, DirectReceiver.MAX_CONNECTIONS);
+        Socket socket = connect(receiver);
+        long start = System.nanoTime();
+        byte[] token = new byte[8];
+        java.nio.ByteBuffer.wrap(token).putLong(token(receiver));
+        try
+        {
+            for (byte b : token)
+            {
+                socket.getOutputStream().write(b);
+                Thread.sleep(150);
+            }
+        }
+        catch (SocketException closed)
+        {
+            // the receiver closed it while the token dripped in
+        }
+        assertClosedWithin(socket, 2000);
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(tookMs < 500 + 1500, "closed after " + tookMs + " ms");
+    }
+
+    @Test
+    void aSenderMayStayIdleLongAfterItsToken() throws Exception
+    {
+        DirectReceiver receiver = receiver(300, DirectReceiver.MAX_CONNECTIONS);
+        Socket socket = open(receiver);
+        Thread.sleep(1000);
+        send(socket, frame(1, "after a second of nothing"));
+        assertEquals("after a second of nothing", nextData());
+    }
+
+    @Test
+    void connectionsBeyondTheCapAreClosedAsTheyComeUntilOthersGo() throws Exception
+    {
+        int cap = 4;
+        DirectReceiver receiver = receiver(10_000, cap);
+        List<Socket> senders = new ArrayList<>();
+        for (int i = 0; i < cap; i++)
+        {
+            Socket sender = open(receiver);
+            send(sender, frame(1, "sender " + i));
+            assertEquals("sender " + i, nextData());
+            senders.add(sender);
+        }
+        // the cap is reached: more connections, with the right token or not, are closed at once
+        for (int i = 0; i < 3; i++)
+        {
+            Socket extra = connect(receiver);
+            try
+            {
+                new DataOutputStream(extra.getOutputStream()).writeLong(token(receiver));
+            }
+            catch (SocketException closed)
+            {
+                // closed already
+            }
+            assertClosedWithin(extra, 2000);
+        }
+        // those within the cap go on
+        send(senders.get(0), frame(2, "still read"));
+        assertEquals("still read", nextData());
+        // two go: two new ones are taken again (once their readers have seen them go)
+        senders.get(0).close();
+        senders.get(1).close();
+        for (int i = 0; i < 2; i++)
+        {
+            String data = "new sender " + i;
+            Envelope got = null;
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (got == null && System.nanoTime() < until)
+            {
+                try
+                {
+                    send(open(receiver), frame(1, data));
+                }
+                catch (IOException closed)
+                {
+                    // refused: the receiver has not seen the others go yet
+                }
+                got = received.poll(200, TimeUnit.MILLISECONDS);
+            }
+            assertNotNull(got, "no new connection was taken within 10 s once two went");
+            assertEquals(data, got.data());
+        }
+        // and the cap holds again
+        Socket extra = connect(receiver);
+        assertClosedWithin(extra, 2000);
     }
 }
