@@ -51,6 +51,8 @@ class SecurityIT
             try
             {
                 Files.writeString(base.resolve("start.d").resolve("zz-secret.ini"), "my.secret=" + INI_SECRET + "\n");
+                // a persistent work directory (Jetty's work module), which the workers must not share
+                Files.createDirectories(base.resolve("work"));
             }
             catch (java.io.IOException e)
             {
@@ -96,6 +98,22 @@ class SecurityIT
 
     @Test
     @Order(2)
+    void workersDoNotShareAPersistentWorkDirectory() throws Exception
+    {
+        java.util.Map<Long, String> tempdirs = new java.util.HashMap<>();
+        for (int i = 0; i < 200 && tempdirs.size() < 2; i++)
+        {
+            Cluster.Response response = cluster.get("/echo/echo?say=tempdir");
+            tempdirs.put(response.number("pid"), response.text("tempdir"));
+        }
+        assertEquals(2, tempdirs.size(), "both workers answered: " + tempdirs);
+        assertEquals(2, new java.util.HashSet<>(tempdirs.values()).size(), "each worker has its own: " + tempdirs);
+        for (String dir : tempdirs.values())
+            assertFalse(dir.startsWith(cluster.base().resolve("work").toString()), dir);
+    }
+
+    @Test
+    @Order(3)
     void noSecretOnAnyCommandLineNorInTheLog() throws Exception
     {
         // a standby, and a replacement made from it: every kind of child there is

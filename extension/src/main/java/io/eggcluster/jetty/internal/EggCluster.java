@@ -77,7 +77,11 @@ public final class EggCluster
                 removeDeployment(server);
                 server.addBean(new Agent(server, messenger(server, config, role, 0), webappsDir(config)));
             }
-            case WORKER -> server.addBean(new Worker(server, messenger(server, config, role, workerId)));
+            case WORKER ->
+            {
+                ownTempDirectory(server, config);
+                server.addBean(new Worker(server, messenger(server, config, role, workerId)));
+            }
         }
     }
 
@@ -98,6 +102,24 @@ public final class EggCluster
         LifeCycle.start(messenger);
         server.addBean(messenger, false);
         return messenger;
+    }
+
+    /**
+     * Jetty makes a webapp's temp directory (where its WAR is extracted) persistent, under a fixed name, when the
+     * server's temp directory is a directory named {@code work} ({@code ${jetty.base}/work}, the {@code work}
+     * module): every worker would then extract into, and read from, the same directory at once (seen: a truncated
+     * class file). A worker uses {@code java.io.tmpdir} instead, where each context gets a fresh directory.
+     */
+    private static void ownTempDirectory(Server server, EggConfig config)
+    {
+        java.io.File temp = server.getTempDirectory();
+        if (temp == null)
+            temp = Path.of(config.jettyBase(), "work").toFile();
+        if (temp.getName().equals("work") && temp.isDirectory())
+        {
+            server.setTempDirectory(System.getProperty("java.io.tmpdir"));
+            LOG.debug("webapp temp directories in {}, not in the shared {}", server.getTempDirectory(), temp);
+        }
     }
 
     private static Path webappsDir(EggConfig config)

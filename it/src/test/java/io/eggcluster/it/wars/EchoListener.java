@@ -27,7 +27,8 @@ public class EchoListener implements ServletContextListener
                 System.out.flush();
                 System.err.println(said);
                 response.setContentType("text/plain");
-                response.getWriter().print("{\"pid\":" + ProcessHandle.current().pid() + "}");
+                response.getWriter().print("{\"pid\":" + ProcessHandle.current().pid() + ",\"tempdir\":\"" +
+                    request.getServletContext().getAttribute("jakarta.servlet.context.tempdir") + "\"}");
             }
         }).addMapping("/echo");
     }
