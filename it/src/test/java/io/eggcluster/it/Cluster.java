@@ -74,7 +74,9 @@ final class Cluster implements AutoCloseable
         int port = freePort();
         // env --default-signal=INT: a process started in the background of a non-interactive shell (as CI may run
         // us) inherits SIGINT ignored, and a JVM never handles an ignored SIGINT; a user's terminal does not ignore it
-        List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT",
+        // setsid: the master leads a process group of its own, as in a terminal or under systemd, so a test can
+        // signal the whole group without signalling itself
+        List<String> command = new ArrayList<>(List.of("setsid", "env", "--default-signal=INT",
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-jar", home.resolve("start.jar").toString(), "jetty.http.host=127.0.0.1", "jetty.http.port=" + port));
         command.addAll(List.of(properties));
@@ -347,7 +349,7 @@ final class Cluster implements AutoCloseable
         log.close();
     }
 
-    private static int freePort() throws IOException
+    static int freePort() throws IOException
     {
         try (ServerSocket socket = new ServerSocket())
         {

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 
 import io.eggcluster.jetty.api.EggProcess;
 import io.eggcluster.jetty.internal.Control;
+import io.eggcluster.jetty.internal.ProcessGroup;
 import io.eggcluster.jetty.internal.messenger.ProcessMessenger;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
@@ -123,10 +124,16 @@ abstract class Child extends ContainerLifeCycle
         orphaned();
     }
 
-    /** The master is gone (its end of our standard input closed): stop, and halt if stopping takes too long. */
+    /**
+     * The master is gone (its end of our standard input closed): stop, and halt if stopping takes too long. What
+     * this process started (a webapp's subprocesses) is in its process group, which it leads: SIGTERM to the group
+     * now, SIGKILL (this JVM included) when the halt is due.
+     */
     private void orphaned()
     {
         LOG.warn("{} lost its master (standard input closed): exiting", process);
+        long pid = ProcessHandle.current().pid();
+        boolean leads = ProcessGroup.leads(pid);
         Thread halt = new Thread(() ->
         {
             try
@@ -137,10 +144,15 @@ abstract class Child extends ContainerLifeCycle
             {
                 // halt now
             }
+            if (leads)
+                ProcessGroup.signal(pid, "KILL");
             Runtime.getRuntime().halt(3);
         }, "egg-orphan-halt");
         halt.setDaemon(true);
         halt.start();
+        // the others of the group first: this JVM's own SIGTERM only starts the shutdown System.exit starts too
+        if (leads)
+            ProcessGroup.signal(pid, "TERM");
         System.exit(3);
     }
 }

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.eggcluster.jetty.api.Role;
 import io.eggcluster.jetty.internal.Control;
+import io.eggcluster.jetty.internal.ProcessGroup;
 
 /**
  * One child JVM seen from the master: started with its standard input as a pipe from the master (so it dies with
@@ -44,6 +45,8 @@ final class ChildProcess
     private volatile long startNanos = System.nanoTime();
     private final Deque<String> tail = new ArrayDeque<>();
     private final OutputStream stdin;
+    /** Whether the child leads a process group of its own (started through setsid): its group id is its pid. */
+    private volatile boolean grouped;
 
     private ChildProcess(Role role, int id, Process process)
     {
@@ -77,7 +80,9 @@ final class ChildProcess
     private static ChildProcess start(Role role, int id, List<String> command, Map<String, String> environment,
                                       ControlServer control, Events events, boolean standby) throws IOException
     {
-        ProcessBuilder builder = new ProcessBuilder(command)
+        List<String> argv = new ArrayList<>(ProcessGroup.newGroupPrefix());
+        argv.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(argv)
             .redirectInput(ProcessBuilder.Redirect.PIPE)
             .redirectOutput(ProcessBuilder.Redirect.PIPE)
             .redirectError(ProcessBuilder.Redirect.PIPE);
@@ -90,6 +95,7 @@ final class ChildProcess
         try
         {
             child = new ChildProcess(role, id, builder.start());
+            child.grouped = argv.size() > command.size();
         }
         catch (IOException | RuntimeException e)
         {
@@ -200,6 +206,17 @@ final class ChildProcess
     void kill()
     {
         process.toHandle().destroyForcibly();
+    }
+
+    /**
+     * Signals the child's process group: the child and whatever it started (a webapp's subprocesses), once the
+     * child itself is gone, what it left behind.
+     *
+     * @return whether a process got the signal (false also when the child has no group of its own)
+     */
+    boolean signalGroup(String signal)
+    {
+        return grouped && ProcessGroup.signal(process.pid(), signal);
     }
 
     int exitCode()

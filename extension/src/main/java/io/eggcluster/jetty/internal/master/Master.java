@@ -571,12 +571,14 @@ public class Master extends ContainerLifeCycle
         if (child == standby)
         {
             standby = null;
+            endGroupLater(child);
             if (phase == Phase.STOPPING)
                 return;
             LOG.warn("{} exited with {} before it was needed", child, ChildProcess.describeExit(exitCode));
             logLastOutput(child);
             return;
         }
+        endGroupLater(child);
         Slot slot = slotOf(child);
         if (slot == null || phase == Phase.STOPPING)
             return;
@@ -601,6 +603,46 @@ public class Master extends ContainerLifeCycle
         }
         LOG.info("restarting {}#{}", slot.role.id(), slot.id);
         spawn(slot);
+    }
+
+    /**
+     * What a dead child started (a webapp's subprocesses) dies with it: SIGTERM to its process group now, SIGKILL to
+     * what is left after the stop timeout; in the background, the event loop goes on.
+     */
+    private void endGroupLater(ChildProcess child)
+    {
+        if (!child.signalGroup("0"))
+            return;
+        Thread thread = new Thread(() -> endGroups(List.of(child)), "egg-end-group-" + child.pid());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Ends what the (exited) children left in their process groups: SIGTERM, then SIGKILL after the stop timeout.
+     */
+    private void endGroups(List<ChildProcess> children)
+    {
+        List<ChildProcess> left = children.stream().filter(c -> c.signalGroup("TERM")).toList();
+        if (left.isEmpty())
+            return;
+        LOG.info("ending the processes {} left behind (SIGTERM to their process groups)", left);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.stopTimeoutMs());
+        try
+        {
+            while (System.nanoTime() - deadline < 0 && left.stream().anyMatch(c -> c.signalGroup("0")))
+                Thread.sleep(50);
+        }
+        catch (InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+        for (ChildProcess child : left)
+        {
+            if (child.signalGroup("KILL"))
+                LOG.warn("processes {} left behind did not stop within {} ms (jetty.egg.stopTimeout): killed them", child,
+                    config.stopTimeoutMs());
+        }
     }
 
     /** One log line per output line: the logger folds line breaks inside one message. */
@@ -672,5 +714,6 @@ public class Master extends ContainerLifeCycle
                 Thread.currentThread().interrupt();
             }
         }
+        endGroups(alive);
     }
 }
