@@ -38,7 +38,7 @@ jetty.server.addHiddenClasses+=,io.eggcluster.jetty.internal.
 jetty.server.addHiddenClasses+=,com.hazelcast.
 
 [ini-template]
-## Number of worker processes; 'auto' is one per available processor (as in Egg).
+## Number of worker processes (1..256); 'auto' is one per available processor (as in Egg).
 # jetty.egg.workers=auto
 
 ## Milliseconds the agent may take from fork to ready before start-up fails.
@@ -68,7 +68,7 @@ jetty.server.addHiddenClasses+=,com.hazelcast.
 ## under ${jetty.base}/work/egg-cluster/, and later children map the archive instead of loading those classes again.
 # jetty.egg.classDataSharing=true
 
-## Largest message, in bytes of its encoding; a larger one is refused at send time.
+## Largest message, in bytes of its encoding (64..16777216); a larger one is refused at send time.
 # jetty.egg.maxMessageBytes=1048576
 
 ## Messages held per receiver (the agent, each worker slot) while it is not taking them; a send that finds
@@ -79,7 +79,8 @@ jetty.server.addHiddenClasses+=,com.hazelcast.
 # jetty.egg.hazelcast.host=127.0.0.1
 # jetty.egg.hazelcast.port=0
 
-## Other Hazelcast members (host:port, comma separated), for a cluster across hosts; empty for one host.
+## Other Hazelcast members (host:port, comma separated), for a cluster across hosts. Not supported yet: a
+## value is refused at start. Leave it empty.
 # jetty.egg.hazelcast.members=
 
 ## Set by the master on a child's command line; do not set them yourself. (The cluster's Hazelcast name, its

@@ -27,6 +27,11 @@ public class EggConfig
     static final String HAZELCAST_PORT = "jetty.egg.hazelcast.port";
     static final String STANDBY = "jetty.egg.standby";
     static final String CLASS_DATA_SHARING = "jetty.egg.classDataSharing";
+    static final String HAZELCAST_MEMBERS = "jetty.egg.hazelcast.members";
+    /** More workers than this is a typo, not a machine: each is a JVM of 100+ MB. */
+    static final int MAX_WORKERS = 256;
+    /** A message is held in the master's heap (per receiver) until taken: 16 MiB is the most one may be. */
+    static final int MAX_MESSAGE_BYTES_LIMIT = 16 << 20;
 
     private String role = "master";
     private String workerId = "0";
@@ -153,7 +158,7 @@ public class EggConfig
         List<String> errors = new ArrayList<>();
         for (Runnable check : List.<Runnable>of(this::role, this::workerId, this::workers, this::agentStartTimeoutMs,
             this::workerStartTimeoutMs, this::stopTimeoutMs, this::restartLimit, this::restartWindowMs, this::maxMessageBytes, this::queueCapacity,
-            this::hazelcastPort, this::standby, this::classDataSharing))
+            this::hazelcastPort, this::hazelcastMembers, this::standby, this::classDataSharing))
         {
             try
             {
@@ -192,7 +197,7 @@ public class EggConfig
     {
         if (workers == null || workers.isBlank() || workers.trim().equalsIgnoreCase("auto"))
             return Runtime.getRuntime().availableProcessors();
-        return integer(WORKERS, workers, 1);
+        return integer(WORKERS, workers, 1, MAX_WORKERS);
     }
 
     public long agentStartTimeoutMs()
@@ -222,7 +227,7 @@ public class EggConfig
 
     public int maxMessageBytes()
     {
-        return integer(MAX_MESSAGE_BYTES, maxMessageBytes, 64);
+        return integer(MAX_MESSAGE_BYTES, maxMessageBytes, 64, MAX_MESSAGE_BYTES_LIMIT);
     }
 
     public int queueCapacity()
@@ -258,6 +263,12 @@ public class EggConfig
             if (!member.isBlank())
                 members.add(member.trim());
         }
+        // each master makes its own secret cluster name, so members on other hosts could never join: refuse the
+        // setting rather than accept one that silently does nothing
+        if (!members.isEmpty())
+            throw new IllegalArgumentException(HAZELCAST_MEMBERS + "=" + hazelcastMembers.trim() + " is not supported " +
+                "yet: a cluster across hosts is not built (each master makes its own secret Hazelcast cluster name); " +
+                "leave it empty");
         return members;
     }
 
@@ -325,19 +336,27 @@ public class EggConfig
 
     private static int integer(String name, String text, int min)
     {
-        String expected = "expected a whole number >= " + min;
+        return integer(name, text, min, Integer.MAX_VALUE);
+    }
+
+    private static int integer(String name, String text, int min, int max)
+    {
+        String expected = "expected a whole number " + (max == Integer.MAX_VALUE ? ">= " + min : min + ".." + max);
         if (text == null || text.isBlank())
             throw new IllegalArgumentException(name + " is empty: " + expected);
+        java.math.BigInteger value;
         try
         {
-            int value = Integer.parseInt(text.trim());
-            if (value < min)
-                throw new IllegalArgumentException(name + "=" + text.trim() + " is too small: " + expected);
-            return value;
+            value = new java.math.BigInteger(text.trim());
         }
         catch (NumberFormatException e)
         {
             throw new IllegalArgumentException(name + "='" + text + "' is not a number: " + expected);
         }
+        if (value.compareTo(java.math.BigInteger.valueOf(min)) < 0)
+            throw new IllegalArgumentException(name + "=" + text.trim() + " is too small: " + expected);
+        if (value.compareTo(java.math.BigInteger.valueOf(max)) > 0)
+            throw new IllegalArgumentException(name + "=" + text.trim() + " is too large: " + expected);
+        return value.intValue();
     }
 }

@@ -43,8 +43,33 @@ class EggConfigTest
     {
         EggConfig config = new EggConfig();
         config.setJvmArgs("  -Xmx256m   -Dx=1 ");
-        config.setHazelcastMembers("host-a:5701, host-b:5701,,");
+        config.setHazelcastMembers(" ,, ");
         assertEquals(java.util.List.of("-Xmx256m", "-Dx=1"), config.jvmArgs());
-        assertEquals(java.util.List.of("host-a:5701", "host-b:5701"), config.hazelcastMembers());
+        assertEquals(java.util.List.of(), config.hazelcastMembers());
+    }
+
+    @Test
+    void hazelcastMembersAreRefusedUntilACrossHostClusterIsBuilt()
+    {
+        EggConfig config = new EggConfig();
+        config.setHazelcastMembers("host-a:5701, host-b:5701");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, config::validate);
+        assertTrue(e.getMessage().contains("jetty.egg.hazelcast.members=host-a:5701, host-b:5701 is not supported yet"),
+            e.getMessage());
+    }
+
+    @Test
+    void numbersHaveUpperBoundsAndNoOverflow()
+    {
+        EggConfig config = new EggConfig();
+        config.setWorkers("4294967297");
+        config.setMaxMessageBytes("2147483648");
+        config.setStopTimeout("99999999999");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, config::validate);
+        assertTrue(e.getMessage().contains("jetty.egg.workers=4294967297 is too large: expected a whole number 1..256"),
+            e.getMessage());
+        assertTrue(e.getMessage().contains("jetty.egg.maxMessageBytes=2147483648 is too large: expected a whole number " +
+            "64..16777216"), e.getMessage());
+        assertTrue(e.getMessage().contains("jetty.egg.stopTimeout=99999999999 is too large"), e.getMessage());
     }
 }
