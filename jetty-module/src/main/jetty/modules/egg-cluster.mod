@@ -16,6 +16,18 @@ http
 graceful
 
 [after]
+# every module that adds or changes a connector: the master and the agent take the connectors away, and the master
+# checks each port before forking, so they must all be configured before egg-cluster.xml runs
+ssl
+https
+alpn
+http2
+http2c
+http3
+http3-quiche
+proxy-protocol
+proxy-protocol-ssl
+unixdomain-http
 deployment-scanner
 deployer-standard
 ee10-deploy

@@ -71,7 +71,13 @@ final class Cluster implements AutoCloseable
             .resolve(name + "-" + System.nanoTime());
         copyTree(template, base);
         customize.accept(base);
+        // a test may choose the port (jetty.http.port=...); else a free one
         int port = freePort();
+        for (String property : properties)
+        {
+            if (property.startsWith("jetty.http.port="))
+                port = Integer.parseInt(property.substring("jetty.http.port=".length()));
+        }
         // env --default-signal=INT: a process started in the background of a non-interactive shell (as CI may run
         // us) inherits SIGINT ignored, and a JVM never handles an ignored SIGINT; a user's terminal does not ignore it
         // setsid: the master leads a process group of its own, as in a terminal or under systemd, so a test can
@@ -79,7 +85,11 @@ final class Cluster implements AutoCloseable
         List<String> command = new ArrayList<>(List.of("setsid", "env", "--default-signal=INT",
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-jar", home.resolve("start.jar").toString(), "jetty.http.host=127.0.0.1", "jetty.http.port=" + port));
-        command.addAll(List.of(properties));
+        for (String property : properties)
+        {
+            if (!property.startsWith("jetty.http.port="))
+                command.add(property);
+        }
         Process process = new ProcessBuilder(command).directory(base.toFile()).start();
         return new Cluster(base, port, process);
     }

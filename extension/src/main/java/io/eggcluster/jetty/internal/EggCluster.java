@@ -8,6 +8,7 @@ import io.eggcluster.jetty.api.Role;
 import io.eggcluster.jetty.internal.child.Agent;
 import io.eggcluster.jetty.internal.child.Worker;
 import io.eggcluster.jetty.internal.master.Master;
+import io.eggcluster.jetty.internal.master.PortCheck;
 import io.eggcluster.jetty.internal.messenger.ProcessMessenger;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.server.NetworkConnector;
@@ -47,9 +48,28 @@ public final class EggCluster
         }
         catch (IllegalArgumentException | IllegalStateException e)
         {
-            // one clean line first: Jetty prints the exception again with its whole stack
+            // one clean line, and exit status 1 as for every failed start (start.jar would print the whole stack
+            // and exit 254); nothing has been forked yet
             LOG.error("{}", e.getMessage());
+            if (isMaster(config))
+            {
+                LOG.error("egg-cluster master exits with status 1");
+                System.exit(1);
+            }
             throw e;
+        }
+    }
+
+    /** Whether this is the master (also when the role itself is the bad value: a child's role is never bad). */
+    private static boolean isMaster(EggConfig config)
+    {
+        try
+        {
+            return config.role() == Role.MASTER;
+        }
+        catch (IllegalArgumentException e)
+        {
+            return true;
         }
     }
 
@@ -64,16 +84,22 @@ public final class EggCluster
         {
             case MASTER ->
             {
-                NetworkConnector http = sharedConnector(server);
-                String host = http.getHost() == null || http.getHost().isEmpty() ? "localhost" : http.getHost();
-                String url = "http://" + host + ":" + http.getPort() + "/";
-                server.setConnectors(null);
+                List<NetworkConnector> connectors = sharedConnectors(server);
+                for (NetworkConnector connector : connectors)
+                    PortCheck.requireFree(connector.getHost(), connector.getPort(), portProperty(connector));
+                String urls = connectors.stream().map(EggCluster::url).collect(java.util.stream.Collectors.joining(", "));
+                int port = connectors.get(0).getPort();
+                server.setOpenEarly(false);
+                removeConnectors(server);
                 removeDeployment(server);
-                server.addBean(new Master(server, config, url, http.getPort()));
+                server.addBean(new NoConnectors(server), true);
+                server.addBean(new Master(server, config, urls, port));
             }
             case AGENT ->
             {
-                server.setConnectors(null);
+                server.setOpenEarly(false);
+                removeConnectors(server);
+                server.addBean(new NoConnectors(server), true);
                 removeDeployment(server);
                 server.addBean(new Agent(server, messenger(server, config, role, 0), webappsDir(config)));
             }
@@ -122,24 +148,103 @@ public final class EggCluster
         }
     }
 
+    /**
+     * The master and the agent serve nothing: their connectors go. A connector that an XML file configures as its
+     * root ({@code <Configure id="sslConnector">} in jetty-https.xml, jetty-http2.xml, jetty-alpn.xml) is started by
+     * {@code XmlConfiguration.main} itself after the server, whether the server still has it or not: it would bind
+     * the shared port (the agent, without SO_REUSEPORT, then fails to start). Such a connector is pointed at a free
+     * loopback port and stopped as soon as it has started.
+     */
+    private static void removeConnectors(Server server)
+    {
+        org.eclipse.jetty.server.Connector[] connectors = server.getConnectors();
+        server.setConnectors(null);
+        for (org.eclipse.jetty.server.Connector connector : connectors)
+        {
+            if (connector instanceof org.eclipse.jetty.server.ServerConnector network)
+            {
+                network.setHost("127.0.0.1");
+                network.setPort(0);
+                network.setReusePort(false);
+            }
+            connector.addEventListener(new LifeCycle.Listener()
+            {
+                @Override
+                public void lifeCycleStarted(LifeCycle event)
+                {
+                    Thread stop = new Thread(() -> LifeCycle.stop(connector), "egg-connector-stop");
+                    stop.setDaemon(true);
+                    stop.start();
+                }
+            });
+        }
+    }
+
+    /**
+     * Started with the master's or the agent's server, before its connectors would open ({@code openEarly=false}):
+     * a connector that a module configured after {@code egg-cluster.xml} (one missing from the module's
+     * {@code [after]}) would otherwise be bound by the master or the agent; it fails the start instead, naming it.
+     */
+    private static final class NoConnectors extends org.eclipse.jetty.util.component.AbstractLifeCycle
+    {
+        private final Server server;
+
+        NoConnectors(Server server)
+        {
+            this.server = server;
+        }
+
+        @Override
+        protected void doStart()
+        {
+            if (server.getConnectors().length > 0)
+                throw new IllegalStateException("egg-cluster: " + java.util.Arrays.toString(server.getConnectors()) +
+                    " was configured after the egg-cluster module, so its port was not checked nor taken from the master " +
+                    "and the agent: add its module to the [after] section of modules/egg-cluster.mod");
+        }
+    }
+
     private static Path webappsDir(EggConfig config)
     {
         Path dir = Path.of(config.webappsDir());
         return dir.isAbsolute() ? dir : Path.of(config.jettyBase()).resolve(dir);
     }
 
-    private static NetworkConnector sharedConnector(Server server)
+    /**
+     * @return every network connector the workers will open (HTTP first, then TLS and any other), each on a fixed
+     * port, which every worker shares
+     */
+    private static List<NetworkConnector> sharedConnectors(Server server)
     {
         List<NetworkConnector> network = java.util.Arrays.stream(server.getConnectors())
             .filter(NetworkConnector.class::isInstance).map(NetworkConnector.class::cast).toList();
         if (network.isEmpty())
             throw new IllegalArgumentException("egg-cluster: the workers need an HTTP connector: enable the 'http' " +
                 "module in this jetty base (java -jar $JETTY_HOME/start.jar --add-modules=http) and set jetty.http.port");
-        NetworkConnector http = network.get(0);
-        if (http.getPort() <= 0)
-            throw new IllegalArgumentException("egg-cluster: jetty.http.port=" + http.getPort() + " cannot be shared: " +
-                "every worker binds the same port, so set jetty.http.port to a fixed port number");
-        return http;
+        for (NetworkConnector connector : network)
+        {
+            if (connector.getPort() <= 0)
+                throw new IllegalArgumentException("egg-cluster: " + portProperty(connector) + "=" + connector.getPort() +
+                    " cannot be shared: every worker binds the same port, so set " + portProperty(connector) +
+                    " to a fixed port number");
+        }
+        return network;
+    }
+
+    private static boolean secure(NetworkConnector connector)
+    {
+        return connector.getProtocols().stream().anyMatch(p -> p.equalsIgnoreCase("ssl"));
+    }
+
+    private static String portProperty(NetworkConnector connector)
+    {
+        return secure(connector) ? "jetty.ssl.port" : "jetty.http.port";
+    }
+
+    private static String url(NetworkConnector connector)
+    {
+        String host = connector.getHost() == null || connector.getHost().isEmpty() ? "localhost" : connector.getHost();
+        return (secure(connector) ? "https" : "http") + "://" + host + ":" + connector.getPort() + "/";
     }
 
     private static void removeDeployment(Server server)

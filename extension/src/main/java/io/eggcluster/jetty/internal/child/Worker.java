@@ -5,6 +5,7 @@ import java.util.List;
 
 import io.eggcluster.jetty.internal.messenger.ProcessMessenger;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +43,12 @@ public class Worker extends Child
         }
         if (!failures.isEmpty())
             throw new IllegalStateException("webapp deployment failed: " + String.join("; ", failures));
+        // every connector (HTTP, TLS, any other) is shared by all the workers; they open after this component
+        for (org.eclipse.jetty.server.Connector connector : server.getConnectors())
+        {
+            if (connector instanceof ServerConnector shared)
+                shared.setReusePort(true);
+        }
         LOG.info("{} deployed {} context(s): {}", process(), contexts.size(),
             contexts.stream().map(Worker::nameOf).toList());
         super.doStart();
