@@ -35,4 +35,24 @@ final class TestWars
             war.as(ZipExporter.class).exportTo(base.resolve("webapps").resolve(name + ".war").toFile(), true);
         };
     }
+
+    /**
+     * @return a customizer that puts {@code webapps/<name>.war} into a base, declaring {@code hook} as its agent hook
+     * (and no servlet or listener)
+     */
+    static java.util.function.Consumer<Path> withAgentHookWar(String name, Class<?> hook, Class<?>... bundled)
+    {
+        return base ->
+        {
+            WebArchive war = ShrinkWrap.create(WebArchive.class, name + ".war")
+                .addClass(hook)
+                .addClasses(bundled)
+                .addAsWebInfResource(new StringAsset(hook.getName() + "\n"),
+                    "classes/META-INF/services/io.eggcluster.jetty.api.AgentHook")
+                .setWebXML(new StringAsset("""
+                    <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0"/>
+                    """));
+            war.as(ZipExporter.class).exportTo(base.resolve("webapps").resolve(name + ".war").toFile(), true);
+        };
+    }
 }
