@@ -53,8 +53,12 @@ final class ChildCommand
     private final List<String> startJar;
     private final List<String> startArgs;
 
-    private ChildCommand(String java, List<String> jvmOptions, List<String> startJar, List<String> startArgs)
+    private final List<String> droppedOptions;
+
+    private ChildCommand(String java, List<String> jvmOptions, List<String> startJar, List<String> startArgs,
+                         List<String> droppedOptions)
     {
+        this.droppedOptions = droppedOptions;
         this.java = java;
         this.jvmOptions = jvmOptions;
         this.startJar = startJar;
@@ -87,7 +91,15 @@ final class ChildCommand
         if (jar < 0 && main >= 2 && List.of("-cp", "-classpath", "--class-path").contains(masterArgs.get(main - 2)))
             launch = main - 2;
         List<String> jvmOptions = masterArgs.subList(0, launch);
-        options.addAll(jvmOptions);
+        List<String> dropped = new ArrayList<>();
+        for (String option : jvmOptions)
+        {
+            // a debug agent listens on a port: every child would try to bind the master's, and fail to start
+            if (option.startsWith("-agentlib:jdwp") || option.startsWith("-Xrunjdwp"))
+                dropped.add(option);
+            else
+                options.add(option);
+        }
         for (List<String> option : HAZELCAST_OPTIONS)
         {
             if (!jvmOptions.contains(option.get(1)) && !jvmOptions.contains(option.get(0) + "=" + option.get(1)))
@@ -101,7 +113,17 @@ final class ChildCommand
             if (DROPPED_OPTIONS.stream().noneMatch(arg::startsWith) && OWN_PROPERTIES.stream().noneMatch(arg::startsWith))
                 startArgs.add(arg);
         }
-        return new ChildCommand(java, List.copyOf(options), List.copyOf(startJar), List.copyOf(startArgs));
+        return new ChildCommand(java, List.copyOf(options), List.copyOf(startJar), List.copyOf(startArgs),
+            List.copyOf(dropped));
+    }
+
+    /**
+     * @return the master's JVM options not passed to the children (a debug agent, which would make each child bind
+     * the master's debug port)
+     */
+    List<String> droppedOptions()
+    {
+        return droppedOptions;
     }
 
     /**
@@ -162,9 +184,11 @@ final class ChildCommand
      *
      * @param dryRunOutput what {@link #dryRunCommand} printed
      * @param execProperties the properties file given to {@link #dryRunCommand}
+     * @param classDataSharing whether the children will archive their classes, for which the class path's
+     *                         directories must come after its jars ({@link #directoriesLast}); else it is kept as is
      * @throws IllegalArgumentException when the output is not such a command, saying why (without the properties)
      */
-    Launch fromDryRun(String dryRunOutput, Path execProperties)
+    Launch fromDryRun(String dryRunOutput, Path execProperties, boolean classDataSharing)
     {
         String line = null;
         for (String candidate : dryRunOutput.replace("\\\n", "").split("\n"))
@@ -186,7 +210,7 @@ final class ChildCommand
         int at = resolved.indexOf(XML_MAIN) + 1;
         resolved.add(at, WORKER_ID + 1);
         resolved.add(at, ROLE + Role.WORKER.id());
-        for (int i = 0; i < resolved.indexOf(XML_MAIN) - 1; i++)
+        for (int i = 0; classDataSharing && i < resolved.indexOf(XML_MAIN) - 1; i++)
         {
             if (List.of("--class-path", "-cp", "-classpath").contains(resolved.get(i)))
                 resolved.set(i + 1, directoriesLast(resolved.get(i + 1)));

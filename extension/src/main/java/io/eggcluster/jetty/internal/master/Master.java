@@ -91,6 +91,10 @@ public class Master extends ContainerLifeCycle
     private static final String RECORD_DUMP_INFO = "-XX:+RecordDynamicDumpInfo";
     /** How long a standby warms up before its classes are archived. */
     private static final long DUMP_AFTER_MS = 5000;
+    /** How long {@code jcmd ... VM.cds dynamic_dump} may take (it takes ~1 s) before it is killed. */
+    private static final long JCMD_TIMEOUT_MS = 30_000;
+    /** The standby being archived, kept out of service until the dump is done; event loop only. */
+    private ChildProcess dumping;
     /** Where the children's class data sharing archive is (jetty.egg.classDataSharing), once the launch is known. */
     private volatile Path cdsArchive;
     /** Whether this master asked a standby for the archive already (once per master). */
@@ -109,6 +113,10 @@ public class Master extends ContainerLifeCycle
     private final CompletableFuture<HazelcastInstance> member = new CompletableFuture<>();
     private final BlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
     private final AtomicBoolean signalled = new AtomicBoolean();
+    /** Set as soon as a stop is asked for (a signal, the server stopping, a fatal error): nothing is forked after. */
+    private volatile boolean stopRequested;
+    /** The start.jar --dry-run JVM while it runs, so a stop does not leave it behind. */
+    private volatile Process dryRun;
     private final Slot agent = new Slot(Role.AGENT, 0);
     private final List<Slot> workers = new ArrayList<>();
     private RestartLimiter restarts;
@@ -152,6 +160,9 @@ public class Master extends ContainerLifeCycle
         handleSignal("TERM");
         handleSignal("INT");
         LOG.info("egg-cluster master pid {} starting: 1 agent, {} workers", ProcessHandle.current().pid(), workers.size());
+        if (!command.droppedOptions().isEmpty())
+            LOG.info("the master's {} is not given to the children (each would bind the same debug port): give a " +
+                "child its own through jetty.egg.jvmArgs", command.droppedOptions());
         super.doStart();
         startMember();
         resolveLaunch();
@@ -162,6 +173,7 @@ public class Master extends ContainerLifeCycle
     @Override
     protected void doStop() throws Exception
     {
+        stopRequested = true;
         Thread thread = loop;
         if (thread != null && thread.isAlive() && Thread.currentThread() != thread)
         {
@@ -181,6 +193,8 @@ public class Master extends ContainerLifeCycle
         {
             if (!signalled.compareAndSet(false, true))
                 return;
+            // from now on nothing is forked, whatever events are still queued before the stop
+            stopRequested = true;
             Thread stopper = new Thread(() ->
             {
                 LOG.info("SIG{} received: stopping the cluster", name);
@@ -248,15 +262,18 @@ public class Master extends ContainerLifeCycle
             try
             {
                 ownerOnlyFile(file);
+                if (stopRequested)
+                    return;
                 Process process = new ProcessBuilder(command.dryRunCommand(properties, file)).redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.PIPE).start();
+                dryRun = process;
                 process.getOutputStream().close();
                 String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
                 int exit = process.waitFor();
                 if (exit != 0)
                     throw new IllegalStateException("it exited with " + ChildProcess.describeExit(exit) + ": " +
                         ShellWords.redactProperties(output.strip()));
-                ChildCommand.Launch resolved = command.fromDryRun(output, file);
+                ChildCommand.Launch resolved = command.fromDryRun(output, file, config.classDataSharing());
                 if (config.classDataSharing())
                     cdsArchive = Path.of(config.jettyBase(), "work", "egg-cluster", "children-" + resolved.fingerprint() +
                         ".jsa");
@@ -309,53 +326,128 @@ public class Master extends ContainerLifeCycle
     }
 
     /**
-     * Archives the classes a standby has loaded ({@code jcmd <pid> VM.cds dynamic_dump}), in the background once it
-     * has warmed up: later children (replacements, standbys, the workers of the next start of this base) map them.
+     * Archives the classes a standby has loaded ({@code jcmd <pid> VM.cds dynamic_dump}) once it has warmed up:
+     * later children (replacements, standbys, the workers of the next start of this base) map them. A failed dump
+     * ends the target JVM (JDK 17), so only a standby is ever dumped: the event loop checks, when the time comes,
+     * that it still is one, and keeps it out of service until {@code jcmd} is done (or has overrun its
+     * {@link #JCMD_TIMEOUT_MS} and been killed).
      */
-    private void dumpArchive(long pid, Path archive)
+    private void dumpArchiveLater(ChildProcess target, Path archive)
     {
-        Thread thread = new Thread(() ->
+        Thread timer = new Thread(() ->
         {
-            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
             try
             {
                 Thread.sleep(DUMP_AFTER_MS);
-                if (!Files.isExecutable(jcmd))
+                events.add(() ->
                 {
-                    LOG.info("no class data sharing archive for the children: no {} in this Java", jcmd);
-                    return;
-                }
-                Files.createDirectories(archive.getParent());
-                Path partial = archive.resolveSibling(archive.getFileName() + ".partial");
-                Files.deleteIfExists(partial);
-                long start = System.nanoTime();
-                Process process = new ProcessBuilder(jcmd.toString(), String.valueOf(pid), "VM.cds", "dynamic_dump",
-                    partial.toString()).redirectErrorStream(true).start();
-                process.getOutputStream().close();
-                String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-                int exit = process.waitFor();
-                if (exit != 0 || !Files.isRegularFile(partial) || Files.size(partial) == 0)
-                {
-                    LOG.warn("no class data sharing archive for the children (jetty.egg.classDataSharing): '{} {} " +
-                        "VM.cds dynamic_dump' exited {}: {}", jcmd, pid, exit, output.strip());
-                    return;
-                }
-                Files.move(partial, archive, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                LOG.info("class data sharing archive for the children written in {} ms: {} ({} MB)",
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), archive, Files.size(archive) >> 20);
-            }
-            catch (IOException e)
-            {
-                LOG.warn("no class data sharing archive for the children (jetty.egg.classDataSharing): {}", e.toString());
+                    if (standby != target || phase != Phase.READY)
+                    {
+                        // it became a worker meanwhile (or we stop): the next standby is archived instead
+                        archiveTried = false;
+                        return;
+                    }
+                    dumping = target;
+                    Thread dump = new Thread(() ->
+                    {
+                        try
+                        {
+                            dumpArchive(target.pid(), archive);
+                        }
+                        finally
+                        {
+                            events.add(() -> dumping = null);
+                        }
+                    }, "egg-cds");
+                    dump.setDaemon(true);
+                    dump.start();
+                });
             }
             catch (InterruptedException e)
             {
                 Thread.currentThread().interrupt();
             }
-        }, "egg-cds");
-        thread.setDaemon(true);
-        thread.start();
+        }, "egg-cds-timer");
+        timer.setDaemon(true);
+        timer.start();
+    }
+
+    private void dumpArchive(long pid, Path archive)
+    {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        try
+        {
+            if (!Files.isExecutable(jcmd))
+            {
+                LOG.info("no class data sharing archive for the children: no {} in this Java", jcmd);
+                return;
+            }
+            Files.createDirectories(archive.getParent());
+            Path partial = archive.resolveSibling(archive.getFileName() + ".partial");
+            Files.deleteIfExists(partial);
+            long start = System.nanoTime();
+            Process process = new ProcessBuilder(jcmd.toString(), String.valueOf(pid), "VM.cds", "dynamic_dump",
+                partial.toString()).redirectErrorStream(true).start();
+            process.getOutputStream().close();
+            java.util.concurrent.CompletableFuture<String> output = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+            {
+                try
+                {
+                    return new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                }
+                catch (IOException e)
+                {
+                    return e.toString();
+                }
+            });
+            if (!process.waitFor(JCMD_TIMEOUT_MS, TimeUnit.MILLISECONDS))
+            {
+                process.destroyForcibly();
+                LOG.warn("no class data sharing archive for the children (jetty.egg.classDataSharing): '{} {} VM.cds " +
+                    "dynamic_dump' did not finish within {} ms: killed it", jcmd, pid, JCMD_TIMEOUT_MS);
+                return;
+            }
+            int exit = process.exitValue();
+            if (exit != 0 || !Files.isRegularFile(partial) || Files.size(partial) == 0)
+            {
+                LOG.warn("no class data sharing archive for the children (jetty.egg.classDataSharing): '{} {} " +
+                    "VM.cds dynamic_dump' exited {}: {}", jcmd, pid, exit, output.getNow("").strip());
+                return;
+            }
+            Files.move(partial, archive, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            LOG.info("class data sharing archive for the children written in {} ms: {} ({} MB)",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), archive, Files.size(archive) >> 20);
+            removeOtherArchives(archive);
+        }
+        catch (IOException e)
+        {
+            LOG.warn("no class data sharing archive for the children (jetty.egg.classDataSharing): {}", e.toString());
+        }
+        catch (InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Archives of other launches (another jar, another JVM option) are of no use any more: one archive a base. */
+    private static void removeOtherArchives(Path archive)
+    {
+        try (java.nio.file.DirectoryStream<Path> others = Files.newDirectoryStream(archive.getParent(), "children-*.jsa"))
+        {
+            for (Path other : others)
+            {
+                if (!other.equals(archive))
+                {
+                    Files.deleteIfExists(other);
+                    LOG.info("removed the class data sharing archive of an earlier launch: {}", other);
+                }
+            }
+        }
+        catch (IOException e)
+        {
+            LOG.debug("could not remove old class data sharing archives: {}", e.toString());
+        }
     }
 
     private void run()
@@ -425,6 +517,11 @@ public class Master extends ContainerLifeCycle
 
     private void spawn(Slot slot)
     {
+        if (stopRequested)
+        {
+            LOG.info("not forking {}#{}: the cluster is stopping", slot.role.id(), slot.id);
+            return;
+        }
         Map<String, String> properties = new LinkedHashMap<>(childProperties);
         if (slot.role == Role.WORKER)
             properties.put("jetty.http.reusePort", "true");
@@ -434,7 +531,8 @@ public class Master extends ContainerLifeCycle
             List<String> argv = resolved != null ? resolved.command(slot.role, slot.id, sharedArchiveOptions()) :
                 command.command(slot.role, slot.id, properties);
             ChildProcess child;
-            boolean fromStandby = standby != null && slot.role == Role.WORKER && phase == Phase.READY;
+            boolean fromStandby = standby != null && standby != dumping && slot.role == Role.WORKER &&
+                phase == Phase.READY;
             if (fromStandby)
             {
                 // the standby JVM is booted: it becomes this worker now, and another standby follows it once ready
@@ -542,6 +640,8 @@ public class Master extends ContainerLifeCycle
      */
     private void forkStandby()
     {
+        if (stopRequested)
+            return;
         ChildCommand.Launch resolved = launch;
         if (!config.standby() || standby != null || phase != Phase.READY || resolved == null ||
             workers.stream().anyMatch(w -> !w.ready) || !agent.ready)
@@ -557,7 +657,7 @@ public class Master extends ContainerLifeCycle
             if (dump)
             {
                 archiveTried = true;
-                dumpArchive(standby.pid(), cdsArchive);
+                dumpArchiveLater(standby, cdsArchive);
             }
         }
         catch (IOException e)
@@ -672,7 +772,11 @@ public class Master extends ContainerLifeCycle
         if (phase == Phase.STOPPING)
             return;
         phase = Phase.STOPPING;
+        stopRequested = true;
         done = true;
+        Process resolving = dryRun;
+        if (resolving != null)
+            resolving.destroyForcibly();
         if (standby != null)
             standby.terminate();
         stop(workers);

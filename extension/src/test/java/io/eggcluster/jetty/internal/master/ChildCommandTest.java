@@ -60,14 +60,14 @@ class ChildCommandTest
         String printed = "WARN: something start.jar said\n" +
             "/usr/lib/jvm/bin/java -Djava.io.tmpdir=/tmp '-Djetty.base=/my base' --class-path /a.jar:/b.jar \\\n" +
             "  org.eclipse.jetty.xml.XmlConfiguration /b/p.properties /home/etc/jetty.xml --env ee10 -cp /ee10.jar\n";
-        List<String> worker = command.fromDryRun(printed, PROPS).command(Role.WORKER, 2);
+        List<String> worker = command.fromDryRun(printed, PROPS, true).command(Role.WORKER, 2);
         List<String> expected = new ArrayList<>(List.of("/jdk/bin/java", "-Xmx256m"));
         ChildCommand.HAZELCAST_OPTIONS.forEach(expected::addAll);
         expected.addAll(List.of("-Xss1m", "-Djava.io.tmpdir=/tmp", "-Djetty.base=/my base", "--class-path",
             "/a.jar:/b.jar", "org.eclipse.jetty.xml.XmlConfiguration", "jetty.egg.role=worker", "jetty.egg.workerId=2",
             "/b/p.properties", "/home/etc/jetty.xml", "--env", "ee10", "-cp", "/ee10.jar"));
         assertEquals(expected, worker);
-        List<String> agent = command.fromDryRun(printed, PROPS).command(Role.AGENT, 0);
+        List<String> agent = command.fromDryRun(printed, PROPS, true).command(Role.AGENT, 0);
         assertTrue(agent.contains("jetty.egg.role=agent") && agent.contains("jetty.egg.workerId=0"), agent.toString());
     }
 
@@ -85,14 +85,14 @@ class ChildCommandTest
         ChildCommand command = ChildCommand.of("java", List.of("-jar", "start.jar"), List.of());
         String printed = "java --class-path " + classPath + " org.eclipse.jetty.xml.XmlConfiguration /b/p.properties " +
             "--env ee10 -cp " + resources;
-        ChildCommand.Launch launch = command.fromDryRun(printed, PROPS);
+        ChildCommand.Launch launch = command.fromDryRun(printed, PROPS, true);
         List<String> line = launch.command(Role.WORKER, 1);
         assertEquals(ChildCommand.directoriesLast(classPath), line.get(line.indexOf("--class-path") + 1));
         assertEquals(resources.toString(), line.get(line.size() - 1), "an environment's -cp is not the JVM's");
         String before = launch.fingerprint();
-        assertEquals(before, command.fromDryRun(printed, PROPS).fingerprint());
+        assertEquals(before, command.fromDryRun(printed, PROPS, true).fingerprint());
         java.nio.file.Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(1_000_000));
-        assertTrue(!before.equals(command.fromDryRun(printed, PROPS).fingerprint()), "a changed jar changes the fingerprint");
+        assertTrue(!before.equals(command.fromDryRun(printed, PROPS, true).fingerprint()), "a changed jar changes the fingerprint");
     }
 
     @Test
@@ -100,12 +100,12 @@ class ChildCommandTest
     {
         ChildCommand command = ChildCommand.of("java", List.of("-jar", "start.jar"), List.of());
         IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
-            () -> command.fromDryRun("ERROR: Missing Required File: etc/x.xml", PROPS));
+            () -> command.fromDryRun("ERROR: Missing Required File: etc/x.xml", PROPS, true));
         assertTrue(none.getMessage().contains("printed no org.eclipse.jetty.xml.XmlConfiguration command"),
             none.getMessage());
         // properties inline (a start.jar that ignored --exec-properties): refused, and the message does not repeat them
         IllegalArgumentException inline = assertThrows(IllegalArgumentException.class,
-            () -> command.fromDryRun("java -cp x org.eclipse.jetty.xml.XmlConfiguration my.secret=hunter2 a.xml", PROPS));
+            () -> command.fromDryRun("java -cp x org.eclipse.jetty.xml.XmlConfiguration my.secret=hunter2 a.xml", PROPS, true));
         assertTrue(inline.getMessage().contains("did not put the properties in /b/p.properties"), inline.getMessage());
         assertTrue(!inline.getMessage().contains("hunter2"), inline.getMessage());
     }
@@ -126,6 +126,29 @@ class ChildCommandTest
         assertTrue(!redacted.contains("hunter2") && !redacted.contains("s3cr3t") && !redacted.contains("qq7") &&
             !redacted.contains("q9") && !redacted.contains("w8"), redacted);
         assertTrue(redacted.contains("my.secret=(hidden)"), redacted);
+    }
+
+    @Test
+    void theClassPathKeepsItsOrderWithoutClassDataSharing()
+    {
+        ChildCommand command = ChildCommand.of("java", List.of("-jar", "start.jar"), List.of());
+        String printed = "java --class-path /tmp:/a.jar org.eclipse.jetty.xml.XmlConfiguration /b/p.properties x.xml";
+        List<String> line = command.fromDryRun(printed, PROPS, false).command(Role.WORKER, 1);
+        assertEquals("/tmp:/a.jar", line.get(line.indexOf("--class-path") + 1));
+        line = command.fromDryRun(printed, PROPS, true).command(Role.WORKER, 1);
+        assertEquals("/a.jar:/tmp", line.get(line.indexOf("--class-path") + 1));
+    }
+
+    @Test
+    void aDebugAgentOfTheMasterIsNotGivenToTheChildren()
+    {
+        ChildCommand command = ChildCommand.of("java", List.of("-Xmx1g",
+            "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=5005", "-jar", "start.jar"), List.of());
+        List<String> line = command.command(Role.WORKER, 1, Map.of());
+        assertTrue(line.contains("-Xmx1g"), line.toString());
+        assertTrue(line.stream().noneMatch(w -> w.contains("jdwp")), line.toString());
+        assertEquals(List.of("-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=5005"),
+            command.droppedOptions());
     }
 
     @Test
