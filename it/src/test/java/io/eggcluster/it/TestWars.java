@@ -32,6 +32,10 @@ final class TestWars
                       <listener><listener-class>%s</listener-class></listener>
                     </web-app>
                     """.formatted(listener.getName())));
+            // the listener's test-WAR superclasses (ServletListener) travel with it
+            for (Class<?> c = listener.getSuperclass(); c != null && c.getPackage() == listener.getPackage();
+                 c = c.getSuperclass())
+                war.addClass(c);
             war.as(ZipExporter.class).exportTo(base.resolve("webapps").resolve(name + ".war").toFile(), true);
         };
     }

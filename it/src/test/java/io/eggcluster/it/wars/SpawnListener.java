@@ -2,9 +2,6 @@ package io.eggcluster.it.wars;
 
 import java.io.IOException;
 
-import jakarta.servlet.ServletContextEvent;
-import jakarta.servlet.ServletContextListener;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -12,22 +9,21 @@ import jakarta.servlet.http.HttpServletResponse;
  * In a test WAR: a webapp that starts processes of its own ({@code /spawn}) and forgets them: a {@code sleep}, and a
  * shell that ignores SIGTERM (so does its {@code sleep}, which inherits that).
  */
-public class SpawnListener implements ServletContextListener
+public class SpawnListener extends ServletListener
 {
     @Override
-    public void contextInitialized(ServletContextEvent event)
+    protected String path()
     {
-        event.getServletContext().addServlet("spawn", new HttpServlet()
-        {
-            @Override
-            protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException
-            {
-                Process plain = new ProcessBuilder("sleep", "1000").start();
-                Process stubborn = new ProcessBuilder("sh", "-c", "trap '' TERM; exec sleep 1001").start();
-                response.setContentType("application/json");
-                response.getWriter().print("{\"pid\":" + ProcessHandle.current().pid() + ",\"plain\":" + plain.pid() +
-                    ",\"stubborn\":" + stubborn.pid() + "}");
-            }
-        }).addMapping("/spawn");
+        return "/spawn";
+    }
+
+    @Override
+    protected void serve(HttpServletRequest request, HttpServletResponse response) throws IOException
+    {
+        Process plain = new ProcessBuilder("sleep", "1000").start();
+        Process stubborn = new ProcessBuilder("sh", "-c", "trap '' TERM; exec sleep 1001").start();
+        response.setContentType("application/json");
+        response.getWriter().print("{\"pid\":" + ProcessHandle.current().pid() + ",\"plain\":" + plain.pid() +
+            ",\"stubborn\":" + stubborn.pid() + "}");
     }
 }
