@@ -11,6 +11,11 @@ import java.util.Objects;
  * same for a replacement started in that slot (like Egg's worker index); the agent's is 0, the master's is 0.</p>
  *
  * <p>Outside an Egg cluster (a plain Jetty, a unit test) {@link #current()} describes a lone worker 1.</p>
+ *
+ * <p>A value: two {@code EggProcess} are {@linkplain #equals(Object) equal} when their role, worker slot and pid are,
+ * so it may be compared with {@code equals} and used as a map key (e.g. the {@link Message#sender()} of two messages
+ * from one process). A replacement started in the same slot has another pid, so it is not equal to the process it
+ * replaced.</p>
  */
 public final class EggProcess
 {
@@ -69,6 +74,24 @@ public final class EggProcess
     public long pid()
     {
         return pid;
+    }
+
+    /**
+     * @return whether {@code other} is an {@code EggProcess} with the same role, worker slot and pid
+     */
+    @Override
+    public boolean equals(Object other)
+    {
+        return other instanceof EggProcess that && role == that.role && workerId == that.workerId && pid == that.pid;
+    }
+
+    /**
+     * @return a hash of the role, worker slot and pid, consistent with {@link #equals(Object)}
+     */
+    @Override
+    public int hashCode()
+    {
+        return Objects.hash(role, workerId, pid);
     }
 
     /**
