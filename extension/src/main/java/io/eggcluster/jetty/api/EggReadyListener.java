@@ -8,7 +8,9 @@ import java.util.EventListener;
  * {@code web.xml} (the extension finds it among the webapp's listeners), or register it with
  * {@link Messenger#onEggReady(EggReadyListener)}; registered after egg-ready, it is called at once on the
  * registering thread. Hooks registered before egg-ready are called on the messenger thread, before any message is
- * delivered to this process.
+ * delivered to this process: such a hook cannot wait for the answer to a {@link Messenger#request request} (that
+ * throws an {@link IllegalStateException}, the answer could only come after the hook returns); chain on the future
+ * instead.
  */
 @FunctionalInterface
 public interface EggReadyListener extends EventListener

@@ -44,7 +44,9 @@ import java.util.concurrent.CompletableFuture;
  *       the instant before the hand-over. A copy of each message also goes straight to the receiving process
  *       over a loopback socket; the receiver handles whichever copy comes first, once, in order. Listeners run one
  *       message at a time per process, on the messenger's threads; an exception from a listener is logged with the
- *       action and the sender and does not disturb other listeners or later messages.</li>
+ *       action and the sender and does not disturb other listeners or later messages. Answers to requests come on
+ *       those threads too, so code running there cannot wait for one (see
+ *       {@link #request(long, String, Object, Duration)}: it fails at once rather than time out).</li>
  * </ul>
  *
  * <p>In a webapp the messenger is the {@code ServletContext} attribute {@value #ATTRIBUTE} (what the webapp
@@ -88,10 +90,24 @@ public interface Messenger
      * Sends a request to the process with that pid and completes with its handler's answer.
      * The future fails with {@link java.util.concurrent.TimeoutException} after {@code timeout}, or with the
      * handler's error (an {@link IllegalStateException} carrying its message), or when no handler is registered.
+     *
+     * <p><b>Threading</b>: the answer is a message like any other, delivered on this process's messenger thread in
+     * its sender's order, and the future is completed there (so are the stages chained to it). Waiting for it on
+     * that thread, that is with {@code get()} or {@code join()} on the future or a stage chained to it inside a
+     * {@link MessageListener}, a {@link RequestHandler} or an {@link EggReadyListener} called before egg-ready,
+     * could only wait for the timeout: the answer can be delivered only after the waiting code returns. So it
+     * throws an {@link IllegalStateException} at once instead. There, chain on the future ({@code thenAccept},
+     * {@code whenComplete}) or, in a request handler, return it; any other thread (a servlet's, a hook called
+     * after egg-ready on the thread that registered it) may wait.</p>
+     *
+     * @throws IllegalArgumentException when no process of this cluster has that pid
      */
     CompletableFuture<Object> request(long pid, String action, Object data, Duration timeout);
 
-    /** {@link #request(long, String, Object, Duration)} to the agent, whatever its current pid. */
+    /**
+     * {@link #request(long, String, Object, Duration)} to the agent, whatever its current pid; the same threading
+     * rule applies to waiting for the answer.
+     */
     CompletableFuture<Object> requestAgent(String action, Object data, Duration timeout);
 
     /**
@@ -135,7 +151,11 @@ public interface Messenger
     /** @return the pid of the agent, or 0 while there is none ready */
     long agentPid();
 
-    /** Answers one request. */
+    /**
+     * Answers one request. Called on the messenger thread, like a {@link MessageListener}; to answer with another
+     * request's answer, return that request's future rather than wait for it (waiting there throws, see
+     * {@link #request(long, String, Object, Duration)}).
+     */
     @FunctionalInterface
     interface RequestHandler
     {

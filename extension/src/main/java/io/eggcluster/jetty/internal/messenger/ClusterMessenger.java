@@ -50,6 +50,11 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     private final Map<String, RequestHandler> handlers = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Object>> pending = new ConcurrentHashMap<>();
     private final List<EggReadyListener> readyHooks = new CopyOnWriteArrayList<>();
+    /**
+     * True on a thread while it runs this messenger's listeners, request handlers, answer callbacks or
+     * pre-egg-ready hooks: there, waiting for an answer could only time out (see {@link Answer}).
+     */
+    private final ThreadLocal<Boolean> dispatching = ThreadLocal.withInitial(() -> Boolean.FALSE);
     private final AtomicLong requestIds = new AtomicLong();
     private final ScheduledExecutorService timeouts;
     private volatile boolean eggReady;
@@ -231,8 +236,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
 
     private void consume()
     {
-        for (EggReadyListener hook : readyHooks)
-            runHook(hook);
+        runReadyHooks();
         openReceiver();
         // whether the last batch taken was handled: false at first, so the first take gets first what a crashed
         // predecessor in this slot took and never acknowledged, and after a failed take, whose batch may have been
@@ -455,6 +459,8 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
             Thread thread = Thread.currentThread();
             ClassLoader previous = thread.getContextClassLoader();
             thread.setContextClassLoader(registration.loader());
+            boolean wasDispatching = dispatching.get();
+            dispatching.set(Boolean.TRUE);
             try
             {
                 registration.listener().onMessage(message);
@@ -465,6 +471,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
             }
             finally
             {
+                dispatching.set(wasDispatching);
                 thread.setContextClassLoader(previous);
             }
         }
@@ -479,6 +486,8 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
             return;
         }
         CompletionStage<?> answer;
+        boolean wasDispatching = dispatching.get();
+        dispatching.set(Boolean.TRUE);
         try
         {
             Object result = handler.handle(message);
@@ -487,6 +496,10 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         catch (Throwable x)
         {
             answer = CompletableFuture.failedFuture(x);
+        }
+        finally
+        {
+            dispatching.set(wasDispatching);
         }
         answer.whenComplete((result, failure) ->
         {
@@ -533,10 +546,36 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
             LOG.warn("{}: an answer to request '{}' from {} came after its timeout", self, reply.action(), reply.sender());
             return;
         }
-        if (reply.kind() == Envelope.Kind.REPLY)
-            future.complete(reply.data());
-        else
-            future.completeExceptionally(new IllegalStateException(String.valueOf(reply.data())));
+        // what the requester chained to the future runs here, on this thread
+        boolean wasDispatching = dispatching.get();
+        dispatching.set(Boolean.TRUE);
+        try
+        {
+            if (reply.kind() == Envelope.Kind.REPLY)
+                future.complete(reply.data());
+            else
+                future.completeExceptionally(new IllegalStateException(String.valueOf(reply.data())));
+        }
+        finally
+        {
+            dispatching.set(wasDispatching);
+        }
+    }
+
+    /** The hooks registered before egg-ready, on the consumer thread, before it takes any message. */
+    private void runReadyHooks()
+    {
+        boolean wasDispatching = dispatching.get();
+        dispatching.set(Boolean.TRUE);
+        try
+        {
+            for (EggReadyListener hook : readyHooks)
+                runHook(hook);
+        }
+        finally
+        {
+            dispatching.set(wasDispatching);
+        }
     }
 
     private void runHook(EggReadyListener hook)
@@ -686,7 +725,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     {
         long id = requestIds.incrementAndGet();
         byte[] bytes = new Envelope(Envelope.Kind.REQUEST, checkAction(action), self, pid, id, data).encode(maxMessageBytes);
-        CompletableFuture<Object> future = new CompletableFuture<>();
+        CompletableFuture<Object> future = new Answer<>(dispatching::get, "request '" + action + "' to " + slot);
         pending.put(id, future);
         try
         {

@@ -481,6 +481,66 @@ abstract class MessengerContract
         assertTrue(timeout.getCause().getMessage().contains("within 200 ms"), timeout.getCause().getMessage());
     }
 
+    /** What waiting for a future gives: its value, or what it threw. */
+    private static Object waitFor(CompletableFuture<?> future)
+    {
+        try
+        {
+            return future.get(10, TimeUnit.SECONDS);
+        }
+        catch (Throwable x)
+        {
+            return x;
+        }
+    }
+
+    private static void assertFailsFast(Object outcome)
+    {
+        IllegalStateException failure = assertInstanceOf(IllegalStateException.class, outcome,
+            "waiting on the messenger's thread fails at once, it does not wait for a timeout: " + outcome);
+        assertTrue(failure.getMessage().contains("cannot wait for the answer"), failure.getMessage());
+    }
+
+    @Test
+    void waitingForAnAnswerOnTheMessengersThreadFailsAtOnceAndChainingWorks() throws Exception
+    {
+        ClusterMessenger agent = messenger(agentProcess);
+        ClusterMessenger worker = messenger(worker1Process);
+        agent.handle("ask", m -> "answer " + m.data());
+        Duration timeout = Duration.ofSeconds(2);
+        BlockingQueue<Object> outcomes = new LinkedBlockingQueue<>();
+        // a hook that runs before egg-ready, on the thread that would then take the answer
+        worker.onEggReady(m -> outcomes.add(waitFor(m.requestAgent("ask", "hook", timeout))));
+        worker.on("wait", m -> outcomes.add(waitFor(worker.requestAgent("ask", "listener", timeout))));
+        worker.on("wait-chained", m -> outcomes.add(waitFor(worker.requestAgent("ask", "x", timeout)
+            .thenApply(String::valueOf))));
+        worker.on("chain", m -> worker.requestAgent("ask", "chained", timeout).thenAccept(outcomes::add));
+        worker.handle("join", m -> worker.requestAgent("ask", "handler", timeout).join());
+        worker.handle("forward", m -> worker.requestAgent("ask", "forwarded", timeout));
+        for (ClusterMessenger messenger : List.of(agent, worker))
+        {
+            register(messenger.self());
+            messenger.eggReady();
+        }
+
+        long start = System.nanoTime();
+        assertFailsFast(outcomes.poll(10, TimeUnit.SECONDS));
+        agent.sendTo(worker1Process.pid(), "wait", null);
+        assertFailsFast(outcomes.poll(10, TimeUnit.SECONDS));
+        agent.sendTo(worker1Process.pid(), "wait-chained", null);
+        assertFailsFast(outcomes.poll(10, TimeUnit.SECONDS));
+        ExecutionException joined = assertThrows(ExecutionException.class,
+            () -> agent.request(worker1Process.pid(), "join", null, Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS));
+        assertTrue(joined.getCause().getMessage().contains("cannot wait for the answer"), joined.getCause().getMessage());
+        assertTrue(System.nanoTime() - start < timeout.toNanos(), "no waiting for a request's timeout");
+
+        agent.sendTo(worker1Process.pid(), "chain", null);
+        assertEquals("answer chained", outcomes.poll(10, TimeUnit.SECONDS));
+        assertEquals("answer forwarded", agent.request(worker1Process.pid(), "forward", null, Duration.ofSeconds(10))
+            .get(10, TimeUnit.SECONDS));
+        assertEquals("answer plain", worker.requestAgent("ask", "plain", timeout).join(), "any other thread may wait");
+    }
+
     @Test
     void eggReadyHooksRunOnceAndAtOnceWhenRegisteredLate() throws Exception
     {
