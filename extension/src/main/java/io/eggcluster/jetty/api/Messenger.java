@@ -49,9 +49,13 @@ import java.util.concurrent.CompletableFuture;
  *       {@link #request(long, String, Object, Duration)}: it fails at once rather than time out).</li>
  * </ul>
  *
- * <p>In a webapp the messenger is the {@code ServletContext} attribute {@value #ATTRIBUTE} (what the webapp
- * registers through it is unregistered when the webapp stops); anywhere in the process, {@link #current()} returns
- * the process's messenger.</p>
+ * <p>In a webapp the messenger is the {@code ServletContext} attribute {@value #ATTRIBUTE}; anywhere in the
+ * process, {@link #current()} returns the process's messenger. What a webapp registers (listeners, request handlers,
+ * egg-ready hooks) is removed when the webapp stops, whichever of the two it went through: a registration belongs to
+ * the webapp whose class loader is the registering thread's context class loader, as it is on the webapp's own
+ * threads, on threads it starts and on the messenger's threads while they run its listeners (registrations through
+ * the attribute belong to its webapp from any thread). Another webapp's registrations, even of the same action,
+ * stay.</p>
  */
 public interface Messenger
 {
@@ -59,7 +63,8 @@ public interface Messenger
     String ATTRIBUTE = "io.eggcluster.jetty.api.Messenger";
 
     /**
-     * @return this process's messenger
+     * @return this process's messenger; what a webapp registers through it is removed when the webapp stops (see
+     *         above)
      * @throws IllegalStateException outside a process started by an Egg cluster
      */
     static Messenger current()

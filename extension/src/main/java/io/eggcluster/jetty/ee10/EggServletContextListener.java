@@ -4,6 +4,7 @@ import java.util.EventListener;
 
 import io.eggcluster.jetty.api.EggReadyListener;
 import io.eggcluster.jetty.api.Messenger;
+import io.eggcluster.jetty.internal.messenger.ClusterMessenger;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
@@ -12,9 +13,9 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 /**
  * Added to every ee10 webapp of a worker by {@code environments/ee10-egg-cluster.xml}: puts the process's
  * {@link Messenger} in the {@value Messenger#ATTRIBUTE} attribute (a view that unregisters what the webapp registered
- * when the webapp stops) and, once egg-ready has come, calls every listener of the webapp that implements
- * {@link EggReadyListener}. Lives in the ee10 environment (it needs
- * {@code jakarta.servlet}); everything it uses of the cluster is the server's API.
+ * when the webapp stops, see {@link WebappMessenger}) and, once egg-ready has come, calls every listener of the
+ * webapp that implements {@link EggReadyListener}. Lives in the ee10 environment (it needs {@code jakarta.servlet});
+ * it reaches the process's messenger through the server's class path, which the webapps cannot see.
  */
 public class EggServletContextListener implements ServletContextListener
 {
@@ -22,20 +23,26 @@ public class EggServletContextListener implements ServletContextListener
     public void contextInitialized(ServletContextEvent event)
     {
         ServletContext context = event.getServletContext();
-        Messenger messenger;
+        Messenger process;
         try
         {
-            messenger = Messenger.current();
+            process = Messenger.current();
         }
         catch (IllegalStateException e)
         {
             context.log("egg-cluster: no messenger for this webapp: " + e.getMessage());
             return;
         }
-        WebappMessenger webappMessenger = new WebappMessenger(messenger);
-        context.setAttribute(Messenger.ATTRIBUTE, webappMessenger);
+        if (!(process instanceof ClusterMessenger cluster))
+        {
+            context.log("egg-cluster: no messenger for this webapp: the process's messenger is " + process);
+            return;
+        }
+        // the context class loader while a webapp's listeners run is the webapp's
         ClassLoader webapp = Thread.currentThread().getContextClassLoader();
-        webappMessenger.onEggReady(m -> eggReady(context, webapp, m));
+        WebappMessenger messenger = new WebappMessenger(cluster, webapp, nameOf(context));
+        context.setAttribute(Messenger.ATTRIBUTE, messenger);
+        messenger.onEggReady(m -> eggReady(context, webapp, m));
     }
 
     @Override
@@ -43,6 +50,14 @@ public class EggServletContextListener implements ServletContextListener
     {
         if (event.getServletContext().getAttribute(Messenger.ATTRIBUTE) instanceof WebappMessenger messenger)
             messenger.close();
+    }
+
+    /** @return {@code webapp /path}, and its display name when it has one */
+    static String nameOf(ServletContext context)
+    {
+        String path = context.getContextPath().isEmpty() ? "/" : context.getContextPath();
+        String display = context.getServletContextName();
+        return "webapp " + path + (display == null || display.isBlank() ? "" : " (" + display + ")");
     }
 
     private static void eggReady(ServletContext context, ClassLoader webapp, Messenger messenger)

@@ -47,9 +47,9 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     private final String ownSlot;
     private final List<String> workerSlots;
     private final Map<String, List<Registration>> listeners = new ConcurrentHashMap<>();
-    private final Map<String, RequestHandler> handlers = new ConcurrentHashMap<>();
+    private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Object>> pending = new ConcurrentHashMap<>();
-    private final List<EggReadyListener> readyHooks = new CopyOnWriteArrayList<>();
+    private final List<Hook> readyHooks = new CopyOnWriteArrayList<>();
     /**
      * True on a thread while it runs this messenger's listeners, request handlers, answer callbacks or
      * pre-egg-ready hooks: there, waiting for an answer could only time out (see {@link Answer}).
@@ -96,7 +96,20 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     /** Direct copies that came before an earlier message of their origin; under {@link #dispatchLock}. */
     private long directEarly;
 
+    /*
+     * Each registration keeps the context class loader of the thread that made it: the webapp's (or the agent hook
+     * WAR's) for what a webapp registers, whichever messenger object it went through. Listeners, handlers and hooks
+     * run with it, and removeAll(loader) removes what a stopping webapp registered.
+     */
     private record Registration(MessageListener listener, boolean once, ClassLoader loader)
+    {
+    }
+
+    private record Handler(RequestHandler handler, ClassLoader loader)
+    {
+    }
+
+    private record Hook(EggReadyListener hook, ClassLoader loader)
     {
     }
 
@@ -479,18 +492,21 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
 
     private void answer(Envelope request, Message message)
     {
-        RequestHandler handler = handlers.get(message.action());
+        Handler handler = handlers.get(message.action());
         if (handler == null)
         {
             reply(request, Envelope.Kind.ERROR_REPLY, "no handler for request '" + message.action() + "' in " + self);
             return;
         }
         CompletionStage<?> answer;
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(handler.loader());
         boolean wasDispatching = dispatching.get();
         dispatching.set(Boolean.TRUE);
         try
         {
-            Object result = handler.handle(message);
+            Object result = handler.handler().handle(message);
             answer = result instanceof CompletionStage<?> stage ? stage : CompletableFuture.completedFuture(result);
         }
         catch (Throwable x)
@@ -500,6 +516,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         finally
         {
             dispatching.set(wasDispatching);
+            thread.setContextClassLoader(previous);
         }
         answer.whenComplete((result, failure) ->
         {
@@ -569,7 +586,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         dispatching.set(Boolean.TRUE);
         try
         {
-            for (EggReadyListener hook : readyHooks)
+            for (Hook hook : readyHooks)
                 runHook(hook);
         }
         finally
@@ -578,15 +595,22 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         }
     }
 
-    private void runHook(EggReadyListener hook)
+    private void runHook(Hook hook)
     {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(hook.loader());
         try
         {
-            hook.onEggReady(this);
+            hook.hook().onEggReady(this);
         }
         catch (Throwable x)
         {
-            LOG.warn("{}: an egg-ready hook failed ({})", self, hook.getClass().getName(), x);
+            LOG.warn("{}: an egg-ready hook failed ({})", self, hook.hook().getClass().getName(), x);
+        }
+        finally
+        {
+            thread.setContextClassLoader(previous);
         }
     }
 
@@ -751,7 +775,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         if (handler == null)
             handlers.remove(checkAction(action));
         else
-            handlers.put(checkAction(action), handler);
+            handlers.put(checkAction(action), new Handler(handler, Thread.currentThread().getContextClassLoader()));
     }
 
     // ---- listening
@@ -794,15 +818,60 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     public void onEggReady(EggReadyListener listener)
     {
         java.util.Objects.requireNonNull(listener, "listener");
+        Hook hook = new Hook(listener, Thread.currentThread().getContextClassLoader());
         synchronized (this)
         {
             if (!eggReady)
             {
-                readyHooks.add(listener);
+                readyHooks.add(hook);
                 return;
             }
         }
-        runHook(listener);
+        runHook(hook);
+    }
+
+    /**
+     * Removes every listener, request handler and egg-ready hook that a thread whose context class loader was
+     * {@code owner}, or a loader below it, registered: what a stopping webapp (or agent hook WAR) registered, whether
+     * through its {@code ServletContext} attribute or through {@link Messenger#current()}. A handler that another
+     * owner has registered since for the same action stays.
+     *
+     * @return how many registrations were removed
+     */
+    public int removeAll(ClassLoader owner)
+    {
+        java.util.Objects.requireNonNull(owner, "owner");
+        int removed = 0;
+        for (List<Registration> registered : listeners.values())
+        {
+            for (Registration registration : registered)
+            {
+                if (ownedBy(registration.loader(), owner) && registered.remove(registration))
+                    removed++;
+            }
+        }
+        for (Map.Entry<String, Handler> entry : handlers.entrySet())
+        {
+            if (ownedBy(entry.getValue().loader(), owner) && handlers.remove(entry.getKey(), entry.getValue()))
+                removed++;
+        }
+        for (Hook hook : readyHooks)
+        {
+            if (ownedBy(hook.loader(), owner) && readyHooks.remove(hook))
+                removed++;
+        }
+        return removed;
+    }
+
+    /** @return whether {@code loader} is {@code owner} or below it */
+    private static boolean ownedBy(ClassLoader loader, ClassLoader owner)
+    {
+        for (ClassLoader l = loader; l != null; l = l.getParent())
+        {
+            if (l == owner)
+                return true;
+        }
+        return false;
     }
 
     @Override
