@@ -11,6 +11,11 @@ import java.util.EventListener;
  * delivered to this process: such a hook cannot wait for the answer to a {@link Messenger#request request} (that
  * throws an {@link IllegalStateException}, the answer could only come after the hook returns); chain on the future
  * instead.
+ *
+ * <p>Each hook runs once per process (a replacement worker or a restarted agent is a new process, and runs its
+ * hooks once egg-ready reaches it). A hook that throws is logged at WARN with the process, the webapp (or the agent
+ * hook WAR's class loader), the hook's class and the exception; the other hooks still run and the messenger goes
+ * on.</p>
  */
 @FunctionalInterface
 public interface EggReadyListener extends EventListener

@@ -42,7 +42,7 @@ public class EggServletContextListener implements ServletContextListener
         ClassLoader webapp = Thread.currentThread().getContextClassLoader();
         WebappMessenger messenger = new WebappMessenger(cluster, webapp, nameOf(context));
         context.setAttribute(Messenger.ATTRIBUTE, messenger);
-        messenger.onEggReady(m -> eggReady(context, webapp, m));
+        messenger.onEggReady(m -> eggReady(context, webapp, messenger));
     }
 
     @Override
@@ -57,10 +57,13 @@ public class EggServletContextListener implements ServletContextListener
     {
         String path = context.getContextPath().isEmpty() ? "/" : context.getContextPath();
         String display = context.getServletContextName();
-        return "webapp " + path + (display == null || display.isBlank() ? "" : " (" + display + ")");
+        boolean named = display != null && !display.isBlank() && !display.equals(path) &&
+            !display.equals(context.getContextPath());
+        return "webapp " + path + (named ? " (" + display + ")" : "");
     }
 
-    private static void eggReady(ServletContext context, ClassLoader webapp, Messenger messenger)
+    /** Calls the webapp's listeners that are egg-ready hooks, in their order; one that fails stops none of the others. */
+    private static void eggReady(ServletContext context, ClassLoader webapp, WebappMessenger messenger)
     {
         ServletContextHandler handler = ServletContextHandler.getServletContextHandler(context);
         if (handler == null || !handler.isAvailable())
@@ -73,16 +76,7 @@ public class EggServletContextListener implements ServletContextListener
             for (EventListener listener : handler.getEventListeners())
             {
                 if (listener instanceof EggReadyListener hook)
-                {
-                    try
-                    {
-                        hook.onEggReady(messenger);
-                    }
-                    catch (Throwable x)
-                    {
-                        context.log("egg-cluster: the egg-ready hook " + listener.getClass().getName() + " failed", x);
-                    }
-                }
+                    messenger.runHook(hook);
             }
         }
         finally

@@ -10,6 +10,8 @@ import io.eggcluster.jetty.api.EggReadyListener;
 import io.eggcluster.jetty.api.MessageListener;
 import io.eggcluster.jetty.api.Messenger;
 import io.eggcluster.jetty.internal.messenger.ClusterMessenger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The messenger as one webapp sees it: the process's messenger, but what the webapp registers (listeners, request
@@ -25,6 +27,8 @@ import io.eggcluster.jetty.internal.messenger.ClusterMessenger;
  */
 final class WebappMessenger implements Messenger
 {
+    private static final Logger LOG = LoggerFactory.getLogger(WebappMessenger.class);
+
     private final ClusterMessenger process;
     private final ClassLoader webapp;
     private final String name;
@@ -169,13 +173,27 @@ final class WebappMessenger implements Messenger
     {
         register(() ->
         {
-            process.onEggReady(m ->
-            {
-                if (!closed)
-                    listener.onEggReady(this);
-            });
+            process.onEggReady(m -> runHook(listener));
             return null;
         });
+    }
+
+    /**
+     * Calls one of the webapp's egg-ready hooks, unless the webapp has stopped. What it throws is logged, naming this
+     * process, the webapp, the hook and the exception, and goes no further: the webapp's other hooks still run.
+     */
+    void runHook(EggReadyListener hook)
+    {
+        if (closed)
+            return;
+        try
+        {
+            hook.onEggReady(this);
+        }
+        catch (Throwable x)
+        {
+            LOG.warn("{}: {}: the egg-ready hook {} failed: {}", process.self(), name, hook.getClass().getName(), x, x);
+        }
     }
 
     @Override

@@ -606,7 +606,8 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         }
         catch (Throwable x)
         {
-            LOG.warn("{}: an egg-ready hook failed ({})", self, hook.hook().getClass().getName(), x);
+            LOG.warn("{}: the egg-ready hook {} of {} failed: {}", self, hook.hook().getClass().getName(),
+                nameOf(hook.loader()), x, x);
         }
         finally
         {
@@ -861,6 +862,14 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
                 removed++;
         }
         return removed;
+    }
+
+    /** @return a class loader's name, for messages: an agent hook's names its WAR, a webapp's its context */
+    private static String nameOf(ClassLoader loader)
+    {
+        if (loader == null)
+            return "the bootstrap class loader";
+        return loader.getName() != null ? loader.getName() : loader.toString();
     }
 
     /** @return whether {@code loader} is {@code owner} or below it */
