@@ -1,7 +1,11 @@
 package io.eggcluster.it;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
+import io.eggcluster.jetty.api.AgentHook;
 import jakarta.servlet.ServletContextListener;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
 import org.jboss.shrinkwrap.api.asset.StringAsset;
@@ -56,6 +60,33 @@ final class TestWars
                 .setWebXML(new StringAsset("""
                     <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0"/>
                     """));
+            war.as(ZipExporter.class).exportTo(base.resolve("webapps").resolve(name + ".war").toFile(), true);
+        };
+    }
+
+    /**
+     * @param listeners the web.xml listeners, declared in this order
+     * @param agentHook the agent hook the WAR declares in {@code META-INF/services}, or null
+     * @return a customizer that puts {@code webapps/<name>.war} into a base
+     */
+    static Consumer<Path> withWar(String name, List<Class<? extends ServletContextListener>> listeners,
+                                  Class<? extends AgentHook> agentHook)
+    {
+        return base ->
+        {
+            String declared = listeners.stream()
+                .map(l -> "  <listener><listener-class>" + l.getName() + "</listener-class></listener>")
+                .collect(Collectors.joining("\n"));
+            WebArchive war = ShrinkWrap.create(WebArchive.class, name + ".war")
+                .setWebXML(new StringAsset("""
+                    <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+                    %s
+                    </web-app>
+                    """.formatted(declared)));
+            listeners.forEach(war::addClass);
+            if (agentHook != null)
+                war.addClass(agentHook).addAsResource(new StringAsset(agentHook.getName() + "\n"),
+                    "META-INF/services/" + AgentHook.class.getName());
             war.as(ZipExporter.class).exportTo(base.resolve("webapps").resolve(name + ".war").toFile(), true);
         };
     }

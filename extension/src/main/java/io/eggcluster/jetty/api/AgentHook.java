@@ -8,7 +8,12 @@ package io.eggcluster.jetty.api;
  * each with a public no-argument constructor).
  *
  * <p>{@link #start(Messenger)} runs before the agent reports ready, so listeners registered there see every
- * message, including those sent before egg-ready. A hook that throws fails the agent's start.</p>
+ * message, including those sent before egg-ready. A hook that throws fails the agent's start. For code to run on
+ * egg-ready, register an {@link EggReadyListener} with {@link Messenger#onEggReady} in {@code start}.</p>
+ *
+ * <p>An agent that dies is restarted, and its hooks start again in the new process: they register their listeners
+ * again, get egg-ready again (once), and then every message that was sent to the agent while it was down, held for
+ * it, in each sender's order.</p>
  */
 public interface AgentHook
 {
