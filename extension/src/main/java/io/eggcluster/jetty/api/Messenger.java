@@ -25,8 +25,13 @@ import java.util.concurrent.CompletableFuture;
  * <ul>
  *   <li><b>Delivery</b>: every message reaches each receiver. A message sent before egg-ready, or to an agent or
  *       worker slot that is restarting, is held (in the master's Hazelcast member) and delivered when the receiver
- *       is ready. A receiver acknowledges what it took once handled: what a process took and had not finished when
- *       it died goes to its replacement (at least once: the message it was in the middle of may be handled twice).
+ *       is ready. A receiver acknowledges what it took once handled: what a process took and had not acknowledged
+ *       when it died goes to its replacement. So delivery is at least once across a crash, and what the replacement
+ *       may handle a second time is every message the dead process had handled whose queue copy it had not yet
+ *       taken and acknowledged: the message it was in the middle of, those of its current batch it had finished,
+ *       and those it had handled from their direct copy while their queue copy was still on its way (lingering up
+ *       to 50 ms in the sender, or queued behind others). A listener whose effect must not be repeated checks
+ *       for it (an id in the payload).
  *       The hold is bounded per receiver ({@code jetty.egg.queueCapacity}): a send that finds it full throws
  *       {@link IllegalStateException}, and a message accepted just before it filled up waits in the sender for
  *       room. Nothing is dropped silently. A message addressed by pid to a process that
