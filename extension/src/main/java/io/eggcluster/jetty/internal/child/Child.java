@@ -76,6 +76,19 @@ abstract class Child extends ContainerLifeCycle
         super.doStart();
     }
 
+    /**
+     * Stops receiving messages before anything that listens to them stops: this component was added to the server
+     * after the deployment scanner and stops before the webapps (the server stops its beans in reverse order), and
+     * before its own beans (the agent's hooks). A message that came after this reaches the slot's next process
+     * instead of a listener that is gone; the messenger still sends until the server has stopped.
+     */
+    @Override
+    protected void doStop() throws Exception
+    {
+        messenger.messenger().stopReceiving();
+        super.doStop();
+    }
+
     EggProcess process()
     {
         return process;

@@ -39,6 +39,8 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     private static final long POLL_MS = 500;
     /** How long a stop waits for what was sent to reach the cluster. */
     private static final long STOP_FLUSH_MS = 5000;
+    /** How long {@link #stopReceiving} lets the consumer finish the batch it has taken; the rest is left. */
+    private static final long STOP_HANDLING_MS = 5000;
 
     private final EggProcess self;
     private final int workerCount;
@@ -58,7 +60,12 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     private final AtomicLong requestIds = new AtomicLong();
     private final ScheduledExecutorService timeouts;
     private volatile boolean eggReady;
-    private volatile boolean stopping;
+    /** Whether the consumer takes more batches: false once {@link #stopReceiving} began. */
+    private volatile boolean taking = true;
+    /** Whether frames are dispatched at all: false once {@link #stopReceiving} is over; under {@link #dispatchLock}. */
+    private boolean delivering = true;
+    /** Whether direct copies are dispatched: false once {@link #stopReceiving} began; under {@link #dispatchLock}. */
+    private boolean directOpen = true;
     private Thread consumer;
     private final Outbox outbox;
     private final DirectSender direct;
@@ -153,17 +160,13 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     }
 
     /**
-     * Stops taking messages: the consumer ends after its current poll, and dispatches what that poll returns, so a
-     * message taken from the cluster is never thrown away by a stop.
+     * Stops receiving, if {@link #stopReceiving} did not already, then sending: what this process accepted is handed
+     * to the cluster first (up to {@value #STOP_FLUSH_MS} ms).
      */
     @Override
     protected void doStop() throws Exception
     {
-        stopping = true;
-        Thread thread = consumer;
-        if (thread != null && thread != Thread.currentThread())
-            thread.join(POLL_MS + 5000);
-        closeReceiver();
+        stopReceiving();
         synchronized (dispatchLock)
         {
             LOG.debug("{} dispatched {} messages from their direct copy, {} from their queue copy; {} direct copies " +
@@ -179,19 +182,63 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     }
 
     /**
+     * Stops receiving, and must come before what listens goes (a webapp's listeners when it stops, the agent's
+     * hooks), while sending still works (a stopping webapp may send). From now on no direct copy is dispatched (the
+     * direct socket closes, and its endpoint is withdrawn) and the consumer takes no further batch; the batch it has
+     * taken is dispatched to the listeners, which are still there, and acknowledged, within
+     * {@value #STOP_HANDLING_MS} ms. After that, nothing is dispatched at all: what the consumer had not dispatched
+     * by then stays unacknowledged in the slot's hold, where the slot's next process takes it. So whatever was sent
+     * to this process reached its listeners, or is left to its successor, never neither; nothing is marked handled
+     * that no listener saw.
+     */
+    public void stopReceiving()
+    {
+        synchronized (this)
+        {
+            if (!taking)
+                return;
+            taking = false;
+        }
+        synchronized (dispatchLock)
+        {
+            directOpen = false;
+        }
+        closeReceiver();
+        Thread thread = consumer;
+        if (thread != null && thread != Thread.currentThread())
+        {
+            try
+            {
+                thread.join(POLL_MS + STOP_HANDLING_MS);
+            }
+            catch (InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+            if (thread.isAlive())
+                LOG.warn("{} is still handling its last messages after {} ms: what it has not handled is left to " +
+                    "its successor", self, POLL_MS + STOP_HANDLING_MS);
+        }
+        synchronized (dispatchLock)
+        {
+            delivering = false;
+        }
+    }
+
+    /**
      * Egg-ready has come: run the hooks, then deliver what is held for this process and everything after it.
      */
     public void eggReady()
     {
         synchronized (this)
         {
-            if (eggReady)
+            if (eggReady || !taking)
                 return;
             eggReady = true;
+            consumer = new Thread(this::consume, "egg-messenger");
+            consumer.setDaemon(true);
+            consumer.start();
         }
-        consumer = new Thread(this::consume, "egg-messenger");
-        consumer.setDaemon(true);
-        consumer.start();
     }
 
     /** Opens this process's direct socket and tells the others where it is; without it, the queue delivers. */
@@ -202,9 +249,18 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
             DirectReceiver opened = new DirectReceiver(self.toString(), java.net.InetAddress.getByName(directHost),
                 Frames.HEADER + maxMessageBytes,
                 frame -> receive(frame, true));
-            receiver = opened;
-            endpoint = opened.endpoint(self.pid());
-            transport.publishEndpoint(ownSlot, endpoint);
+            synchronized (this)
+            {
+                // not once receiving has stopped: the endpoint would outlive it
+                if (!taking)
+                {
+                    opened.close();
+                    return;
+                }
+                receiver = opened;
+                endpoint = opened.endpoint(self.pid());
+                transport.publishEndpoint(ownSlot, endpoint);
+            }
         }
         catch (IOException | RuntimeException e)
         {
@@ -212,11 +268,12 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         }
     }
 
-    private void closeReceiver()
+    private synchronized void closeReceiver()
     {
         DirectReceiver opened = receiver;
         if (opened == null)
             return;
+        receiver = null;
         opened.close();
         try
         {
@@ -255,7 +312,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         // predecessor in this slot took and never acknowledged, and after a failed take, whose batch may have been
         // taken on the member without reaching us
         boolean acknowledge = false;
-        while (!stopping)
+        while (taking)
         {
             List<byte[]> batch;
             try
@@ -268,24 +325,28 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
             }
             catch (RuntimeException e)
             {
-                if (stopping)
+                if (!taking)
                     return;
                 LOG.warn("{} cannot take its messages: {}", self, e.toString());
                 acknowledge = false;
                 sleepQuietly();
                 continue;
             }
+            boolean handled = true;
             for (byte[] frame : batch)
             {
-                try
+                if (!handle(frame))
                 {
-                    receive(frame, false);
+                    handled = false;
+                    break;
                 }
-                catch (Throwable x)
-                {
-                    // whatever the handling of one frame throws, an Error included, costs that frame, not this thread
-                    skipped(frame, x);
-                }
+            }
+            if (!handled)
+            {
+                // receiving stopped in the middle: the batch stays unacknowledged, for this slot's next process
+                LOG.info("{} stopped receiving in the middle of {} messages: they are left to its successor", self,
+                    batch.size());
+                return;
             }
             releaseStaleEarly();
             acknowledge = true;
@@ -300,6 +361,23 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         {
             LOG.warn("{} could not acknowledge its last messages, its successor may get them again: {}", self,
                 e.toString());
+        }
+    }
+
+    /**
+     * @return false when receiving has stopped and the frame was not dispatched
+     */
+    private boolean handle(byte[] frame)
+    {
+        try
+        {
+            return receive(frame, false);
+        }
+        catch (Throwable x)
+        {
+            // whatever the handling of one frame throws, an Error included, costs that frame, not this thread
+            skipped(frame, x);
+            return true;
         }
     }
 
@@ -332,13 +410,16 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
      * A frame from the queue, or its direct copy: dispatched once, and in each origin's order. A queue frame is
      * dispatched unless its direct copy was; a direct frame when it is the next of its origin, else once the ones
      * before it have come from the queue.
+     *
+     * @return false when the frame was refused because receiving has stopped ({@link #stopReceiving}): it was not
+     * dispatched, nor marked as handled
      */
-    void receive(byte[] frame, boolean directly)
+    boolean receive(byte[] frame, boolean directly)
     {
         if (frame.length < Frames.HEADER)
         {
             LOG.warn("{} received a message it cannot decode ({} bytes)", self, frame.length);
-            return;
+            return true;
         }
         long origin = Frames.origin(frame);
         long seq = Frames.seq(frame);
@@ -348,12 +429,16 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         // after it, so a crash in the middle of the handling leaves it to the replacement
         Long handled = done.get(origin);
         if (!directly && handled != null && seq <= handled)
-            return;
+            return true;
         synchronized (dispatchLock)
         {
+            // a stopping process dispatches nothing its listeners may no longer see: the frame stays unhandled here,
+            // and its queue copy, unacknowledged, goes to the slot's next process
+            if (!delivering || (directly && !directOpen))
+                return false;
             Long last = seen.get(origin);
             if (last != null && seq <= last)
-                return;
+                return true;
             if (directly && seq != (last == null ? 1 : last + 1))
             {
                 // an earlier message of this origin has not come yet (it went through the queue only): wait for it
@@ -362,11 +447,12 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
                 if (waiting.size() < MAX_EARLY)
                     waiting.put(seq, frame);
                 directEarly++;
-                return;
+                return true;
             }
             accept(origin, seq, frame, directly);
             acceptWaiting(origin, seq);
         }
+        return true;
     }
 
     /** Dispatches the direct copies that waited for {@code seq} of their origin and follow it. Under the lock. */
@@ -399,6 +485,8 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
             return;
         synchronized (dispatchLock)
         {
+            if (!delivering)
+                return;
             long now = System.nanoTime();
             for (Long origin : List.copyOf(earlySince.keySet()))
             {

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -347,6 +348,41 @@ abstract class MessengerContract
         secondInbox.assertNothingMore();
         agent.sendToApp("once", "c");
         assertEquals("c", secondInbox.next().data());
+    }
+
+    @Test
+    void whatComesAfterAProcessStoppedReceivingReachesItsSuccessorNotItsListeners() throws Exception
+    {
+        ClusterMessenger agent = messenger(agentProcess);
+        register(agentProcess);
+        agent.eggReady();
+        ClusterMessenger first = messenger(worker1Process);
+        Inbox firstInbox = new Inbox();
+        first.on("late", firstInbox);
+        register(worker1Process);
+        first.eggReady();
+        agent.sendToApp("late", "a");
+        assertEquals("a", firstInbox.next().data());
+        first.stopReceiving();
+        agent.sendToApp("late", "b");
+        assertTrue(agent.flush(10_000));
+        // a direct copy that reaches it now is refused, not marked handled
+        byte[] direct = Frames.frame(1234, 1, new Envelope(Envelope.Kind.MESSAGE, "late", agentProcess, 0, 0, "c")
+            .encode(MAX_BYTES));
+        assertFalse(first.receive(direct, true));
+        firstInbox.assertNothingMore();
+        // and it still sends, as a stopping webapp may
+        Inbox agentInbox = new Inbox();
+        agent.on("late", agentInbox);
+        first.sendToAgent("late", "from the stopping one");
+        assertEquals("from the stopping one", agentInbox.next().data());
+
+        ClusterMessenger second = messenger(worker1Process);
+        Inbox secondInbox = new Inbox();
+        second.on("late", secondInbox);
+        second.eggReady();
+        assertEquals("b", secondInbox.next().data());
+        secondInbox.assertNothingMore();
     }
 
     @Test
