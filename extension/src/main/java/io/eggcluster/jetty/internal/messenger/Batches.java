@@ -3,46 +3,100 @@ package io.eggcluster.jetty.internal.messenger;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Taking a slot's messages with acknowledgement, where the queue and the record of unacknowledged batches live
- * together (in one JVM, or on the Hazelcast member that owns the queue, through {@link DrainTask}): the batch is
- * recorded as taken in the same step that takes it, and forgotten when the next take acknowledges it.
+ * Taking the slots' messages with acknowledgement, where the queues and the batches taken and not yet acknowledged
+ * live together: in one JVM ({@link LocalTransport}), or on the Hazelcast member that owns the queues, one instance
+ * in its user context ({@link HazelcastSetup#member}) that every {@link DrainTask} uses. A batch is recorded as taken
+ * in the same step that takes it, and forgotten when its taker acknowledges it.
+ *
+ * <p>Takes of one slot run one at a time: a take that failed on its taker's side may still be polling here when the
+ * taker retries, and two takes at once would each record a batch where only one can be kept. Each batch has an id,
+ * and is acknowledged only by the taker it was last given to, naming that id: a stale take (a taker's earlier
+ * incarnation, a take whose answer never arrived) can neither acknowledge nor replace another's batch. A batch not
+ * acknowledged goes, before anything newer, to the next take of its slot, whoever takes (at least once: a taker that
+ * died in the middle of a batch, or whose answer was lost, gets nothing twice only if it acknowledged).</p>
  */
 final class Batches
 {
-    private Batches()
+    private static final Logger LOG = LoggerFactory.getLogger(Batches.class);
+
+    /** The batch a slot's last take returned, not acknowledged yet, and whom it was given to. */
+    private record Held(long id, long taker, ArrayList<byte[]> frames)
     {
     }
 
-    static ArrayList<byte[]> take(BlockingQueue<byte[]> queue, Map<String, ArrayList<byte[]>> unacknowledged, String slot,
-                                  int max, long waitMs, boolean acknowledge) throws InterruptedException
+    /** One slot's takes, one at a time. */
+    private static final class Slot
     {
-        if (acknowledge)
+        final ReentrantLock taking = new ReentrantLock();
+        /** Guarded by {@link #taking}. */
+        long lastId;
+        /** Guarded by {@link #taking}. */
+        Held held;
+    }
+
+    private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+
+    /**
+     * Acknowledges the batch this taker handled last, then takes the next: the batch not acknowledged if there is
+     * one, else up to {@code max} messages of the queue (what is there already, in one call; else the next message
+     * to come within {@code waitMs}, alone, so a message for an idle receiver travels at once).
+     *
+     * @param taker the id of the taking consumer (one per consumer, so a batch it did not take is not its to
+     *              acknowledge)
+     * @param acknowledged the id of the batch the taker has handled, or 0
+     * @param max the most messages to take; 0 only acknowledges
+     */
+    Taken take(BlockingQueue<byte[]> queue, String slot, long taker, long acknowledged, int max, long waitMs)
+        throws InterruptedException
+    {
+        Slot state = slots.computeIfAbsent(slot, s -> new Slot());
+        state.taking.lockInterruptibly();
+        try
         {
-            unacknowledged.remove(slot);
+            Held held = state.held;
+            if (held != null)
+            {
+                if (held.taker() == taker && held.id() == acknowledged)
+                    state.held = null;
+                else if (max == 0)
+                    return Taken.NONE; // acknowledges a batch that is not, or no longer, this taker's: nothing to do
+                else
+                {
+                    // its taker died in the middle of it, or its answer never reached the taker: it goes again,
+                    // before anything newer, and is now this taker's to acknowledge
+                    if (held.taker() != taker)
+                        LOG.info("{}: {} message(s) an earlier taker took and did not acknowledge go to the next",
+                            slot, held.frames().size());
+                    state.held = new Held(held.id(), taker, held.frames());
+                    return new Taken(held.id(), held.frames());
+                }
+            }
             if (max == 0)
-                return new ArrayList<>();
+                return Taken.NONE;
+            ArrayList<byte[]> batch = new ArrayList<>();
+            queue.drainTo(batch, max);
+            if (batch.isEmpty())
+            {
+                byte[] next = queue.poll(waitMs, TimeUnit.MILLISECONDS);
+                if (next == null)
+                    return Taken.NONE;
+                batch.add(next);
+            }
+            long id = ++state.lastId;
+            state.held = new Held(id, taker, batch);
+            return new Taken(id, batch);
         }
-        else
+        finally
         {
-            ArrayList<byte[]> left = unacknowledged.get(slot);
-            if (left != null && !left.isEmpty())
-                return left;
+            state.taking.unlock();
         }
-        // what is there already, in one call; else wait for the next message and return it alone at once: a
-        // message that comes to an idle receiver travels without a second call, and the next take drains the rest
-        ArrayList<byte[]> batch = new ArrayList<>();
-        queue.drainTo(batch, max);
-        if (batch.isEmpty())
-        {
-            byte[] next = queue.poll(waitMs, TimeUnit.MILLISECONDS);
-            if (next == null)
-                return batch;
-            batch.add(next);
-        }
-        unacknowledged.put(slot, batch);
-        return batch;
     }
 }

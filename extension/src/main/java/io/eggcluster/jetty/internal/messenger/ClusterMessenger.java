@@ -308,16 +308,19 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     {
         runReadyHooks();
         openReceiver();
-        // whether the last batch taken was handled: false at first, so the first take gets first what a crashed
-        // predecessor in this slot took and never acknowledged, and after a failed take, whose batch may have been
-        // taken on the member without reaching us
-        boolean acknowledge = false;
+        // this consumer's id, with every take: a batch is acknowledged only by the taker it was given to
+        long taker = ThreadLocalRandom.current().nextLong();
+        // the id of the last batch handled, which the next take acknowledges: 0 at first, so the first take gets
+        // first what a predecessor in this slot took and never acknowledged. A failed take leaves it as it was: the
+        // batch that take may have taken on the member comes with the next one, acknowledging again is harmless
+        long handled = 0;
+        boolean acknowledged = true;
         while (taking)
         {
-            List<byte[]> batch;
+            Taken taken;
             try
             {
-                batch = transport.take(ownSlot, BATCH, POLL_MS, acknowledge);
+                taken = transport.take(ownSlot, taker, handled, BATCH, POLL_MS);
             }
             catch (InterruptedException e)
             {
@@ -328,34 +331,32 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
                 if (!taking)
                     return;
                 LOG.warn("{} cannot take its messages: {}", self, e.toString());
-                acknowledge = false;
                 sleepQuietly();
                 continue;
             }
-            boolean handled = true;
-            for (byte[] frame : batch)
+            acknowledged = true;
+            for (byte[] frame : taken.frames())
             {
                 if (!handle(frame))
                 {
-                    handled = false;
-                    break;
+                    // receiving stopped in the middle: the batch stays unacknowledged, for this slot's next process
+                    LOG.info("{} stopped receiving in the middle of {} messages: they are left to its successor",
+                        self, taken.frames().size());
+                    return;
                 }
             }
-            if (!handled)
-            {
-                // receiving stopped in the middle: the batch stays unacknowledged, for this slot's next process
-                LOG.info("{} stopped receiving in the middle of {} messages: they are left to its successor", self,
-                    batch.size());
-                return;
-            }
             releaseStaleEarly();
-            acknowledge = true;
+            if (taken.id() != 0)
+            {
+                handled = taken.id();
+                acknowledged = false;
+            }
         }
-        if (!acknowledge)
+        if (acknowledged)
             return;
         try
         {
-            transport.acknowledge(ownSlot);
+            transport.acknowledge(ownSlot, taker, handled);
         }
         catch (RuntimeException e)
         {

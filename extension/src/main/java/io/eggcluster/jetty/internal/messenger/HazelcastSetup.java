@@ -14,6 +14,7 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.QueueConfig;
 import com.hazelcast.config.SerializationConfig;
+import com.hazelcast.core.HazelcastInstance;
 
 /**
  * The Hazelcast configuration of the cluster: the master's member, and the agent's and workers' clients.
@@ -21,7 +22,7 @@ import com.hazelcast.config.SerializationConfig;
  * and is the only credential a client presents (Hazelcast's open-source edition): it is a secret, handed to the
  * children in their environment and never put on a command line or in a log. Java deserialization is off on the
  * member and the clients (a filter that admits no class): every type that crosses the wire is Hazelcast-native
- * ({@link DrainTask} is {@code IdentifiedDataSerializable}) or a byte array, String or Long.
+ * ({@link ClusterTypes}, {@code IdentifiedDataSerializable}) or a byte array, String or Long.
  */
 public final class HazelcastSetup
 {
@@ -35,6 +36,8 @@ public final class HazelcastSetup
      * {@code java.*} and {@code com.hazelcast.*} is off too).
      */
     static final String NO_JAVA_SERIALIZATION = "io.eggcluster.jetty.internal.messenger.NoJavaSerialization";
+    /** The key of the member's {@link Batches} in its user context. */
+    static final String BATCHES = "egg-batches";
 
     /**
      * @param members other members for a cluster across hosts ({@code host:port}); empty for one host
@@ -65,7 +68,21 @@ public final class HazelcastSetup
         // no metrics collection: it is for Management Center, which nobody connects, and costs the idle master CPU
         config.getMetricsConfig().setEnabled(false);
         secure(config.getSerializationConfig());
+        // the batches taken and not acknowledged live with the queues, for the takes run here (DrainTask)
+        config.getUserContext().put(BATCHES, new Batches());
         return config;
+    }
+
+    /**
+     * @return the batches of a member configured by {@link #member}
+     * @throws IllegalStateException when it has none: a member not configured here takes no messages
+     */
+    static Batches batches(HazelcastInstance member)
+    {
+        if (member.getUserContext().get(BATCHES) instanceof Batches batches)
+            return batches;
+        throw new IllegalStateException("the Hazelcast member " + member.getName() + " was not configured for the " +
+            "cluster's messages");
     }
 
     /** No Java deserialization of anything; the cluster's own types through their factory. */
@@ -74,7 +91,7 @@ public final class HazelcastSetup
         serialization.setJavaSerializationFilterConfig(new JavaSerializationFilterConfig()
             .setDefaultsDisabled(true)
             .setWhitelist(new ClassFilter().addClasses(NO_JAVA_SERIALIZATION)));
-        serialization.addDataSerializableFactory(DrainTask.FACTORY_ID, DrainTask::create);
+        serialization.addDataSerializableFactory(ClusterTypes.FACTORY_ID, ClusterTypes::create);
     }
 
     public static ClientConfig client(String clusterName, String host, int port, String name, long connectTimeoutMs)

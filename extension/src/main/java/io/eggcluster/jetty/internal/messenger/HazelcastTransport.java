@@ -125,11 +125,12 @@ public final class HazelcastTransport extends QueueTransport
 
     /** Runs on the member that owns the slot's queue, see {@link DrainTask}. */
     @Override
-    public List<byte[]> take(String slot, int max, long waitMs, boolean acknowledge) throws InterruptedException
+    public Taken take(String slot, long taker, long acknowledged, int max, long waitMs) throws InterruptedException
     {
         try
         {
-            return executor.submitToKeyOwner(new DrainTask(slot, max, waitMs, acknowledge), QUEUE_PREFIX + slot).get();
+            return executor.submitToKeyOwner(new DrainTask(slot, taker, acknowledged, max, waitMs), QUEUE_PREFIX + slot)
+                .get();
         }
         catch (ExecutionException e)
         {
@@ -138,11 +139,11 @@ public final class HazelcastTransport extends QueueTransport
     }
 
     @Override
-    public void acknowledge(String slot)
+    public void acknowledge(String slot, long taker, long acknowledged)
     {
         try
         {
-            take(slot, 0, 0, true);
+            take(slot, taker, acknowledged, 0, 0);
         }
         catch (InterruptedException e)
         {

@@ -1,17 +1,14 @@
 package io.eggcluster.jetty.internal.messenger;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 
 /** The transport inside one JVM: the reference for the messenger contract, and for tests. */
 public final class LocalTransport extends QueueTransport
 {
     private final int capacity;
-    private final Map<String, ArrayList<byte[]>> unacknowledged = new ConcurrentHashMap<>();
+    private final Batches batches = new Batches();
 
     public LocalTransport(int capacity)
     {
@@ -25,15 +22,22 @@ public final class LocalTransport extends QueueTransport
     }
 
     @Override
-    public List<byte[]> take(String slot, int max, long waitMs, boolean acknowledge) throws InterruptedException
+    public Taken take(String slot, long taker, long acknowledged, int max, long waitMs) throws InterruptedException
     {
-        return Batches.take(queue(slot), unacknowledged, slot, max, waitMs, acknowledge);
+        return batches.take(queue(slot), slot, taker, acknowledged, max, waitMs);
     }
 
     @Override
-    public void acknowledge(String slot)
+    public void acknowledge(String slot, long taker, long acknowledged)
     {
-        unacknowledged.remove(slot);
+        try
+        {
+            take(slot, taker, acknowledged, 0, 0);
+        }
+        catch (InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

@@ -180,15 +180,15 @@ public class ProcessMessenger extends ContainerLifeCycle
         }
 
         @Override
-        public List<byte[]> take(String slot, int max, long waitMs, boolean acknowledge) throws InterruptedException
+        public Taken take(String slot, long taker, long acknowledged, int max, long waitMs) throws InterruptedException
         {
-            return transport().take(slot, max, waitMs, acknowledge);
+            return transport().take(slot, taker, acknowledged, max, waitMs);
         }
 
         @Override
-        public void acknowledge(String slot)
+        public void acknowledge(String slot, long taker, long acknowledged)
         {
-            transport().acknowledge(slot);
+            transport().acknowledge(slot, taker, acknowledged);
         }
 
         @Override

@@ -19,21 +19,24 @@ interface Transport
     int offerAll(String slot, List<byte[]> messages) throws InterruptedException;
 
     /**
-     * Takes the next batch of a slot's messages, with acknowledgement: the batch stays held for the slot until its
-     * taker acknowledges it, so a batch taken by a process that dies before handling it is given again to the
-     * slot's next process (at-least-once; nothing is lost to a crash).
+     * Acknowledges the batch the caller handled last, then takes the next batch of a slot's messages, with
+     * acknowledgement: the batch stays held for the slot until its taker acknowledges it, so a batch taken by a
+     * process that dies before handling it, or whose answer never reached its taker, is given again to the slot's
+     * next take (at-least-once; nothing is lost to a crash). Takes of one slot run one at a time (see
+     * {@link Batches}).
      *
-     * @param acknowledge true when the caller has handled the batch it took last; false on a consumer's first take,
-     *                    which then gets first whatever a predecessor took and never acknowledged
+     * @param taker the id of the taking consumer, the same for all its takes
+     * @param acknowledged the id of the batch the caller has handled ({@link Taken#id}), or 0: a consumer's first
+     *                     take then gets first whatever a predecessor took and never acknowledged
      * @return the batch: up to {@code max} messages, oldest first, after waiting up to {@code waitMs} for one;
      * possibly empty
      */
-    List<byte[]> take(String slot, int max, long waitMs, boolean acknowledge) throws InterruptedException;
+    Taken take(String slot, long taker, long acknowledged, int max, long waitMs) throws InterruptedException;
 
     /**
-     * Acknowledges the last batch taken for a slot (a consumer that stops after handling it).
+     * Acknowledges the batch the caller handled last (a consumer that stops after handling it).
      */
-    void acknowledge(String slot);
+    void acknowledge(String slot, long taker, long acknowledged);
 
     /**
      * @return the ready processes as this process last heard: slot to pid (a live, read-only view)

@@ -3,7 +3,11 @@ package io.eggcluster.jetty.internal.messenger;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.collection.IQueue;
@@ -14,6 +18,9 @@ import io.eggcluster.jetty.api.EggProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The messenger contract on Hazelcast, set up as in a cluster: one member (the master's), and one client per
@@ -54,6 +61,45 @@ class HazelcastMessengerTest extends MessengerContract
                 queue.clear();
         }
         member.getMap(HazelcastTransport.REGISTRY).clear();
+        // nor a batch a test's process took and did not acknowledge
+        member.getUserContext().put(HazelcastSetup.BATCHES, new Batches());
+    }
+
+    @Test
+    void twoTakesOfOneSlotAtOnceOnTheMemberLoseNothing() throws Exception
+    {
+        Transport taker = transport(worker1Process);
+        Transport sender = transport(agentProcess);
+        // the first take's answer is lost (it failed on the taker's side) while it still polls on the member, and
+        // the taker retries
+        CompletableFuture<Taken> lost = CompletableFuture.supplyAsync(() -> take(taker, 0));
+        Thread.sleep(200);
+        CompletableFuture<Taken> retry = CompletableFuture.supplyAsync(() -> take(taker, 0));
+        Thread.sleep(200);
+        assertEquals(1, sender.offerAll(Transport.workerSlot(1), List.of(new byte[] {1})));
+        Thread.sleep(100);
+        assertEquals(1, sender.offerAll(Transport.workerSlot(1), List.of(new byte[] {2})));
+        lost.get(10, TimeUnit.SECONDS);
+        Taken taken = retry.get(10, TimeUnit.SECONDS);
+        Set<Byte> received = new TreeSet<>();
+        while (!taken.frames().isEmpty())
+        {
+            taken.frames().forEach(frame -> received.add(frame[0]));
+            taken = take(taker, taken.id());
+        }
+        assertEquals(Set.of((byte)1, (byte)2), received);
+    }
+
+    private static Taken take(Transport transport, long acknowledged)
+    {
+        try
+        {
+            return transport.take(Transport.workerSlot(1), 77, acknowledged, 10, acknowledged == 0 ? 2000 : 200);
+        }
+        catch (InterruptedException e)
+        {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override

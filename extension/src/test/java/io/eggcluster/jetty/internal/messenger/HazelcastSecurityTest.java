@@ -99,8 +99,8 @@ class HazelcastSecurityTest
     {
         HazelcastTransport transport = new HazelcastTransport(client);
         assertEquals(1, transport.offerAll("worker-9", List.of(new byte[] {1, 2, 3})));
-        List<byte[]> batch = transport.take("worker-9", 10, 1000, false);
-        assertEquals(1, batch.size());
-        assertFalse(transport.take("worker-9", 10, 10, true).size() > 0);
+        Taken batch = transport.take("worker-9", 7, 0, 10, 1000);
+        assertEquals(1, batch.frames().size());
+        assertFalse(transport.take("worker-9", 7, batch.id(), 10, 10).frames().size() > 0);
     }
 }

@@ -311,7 +311,7 @@ abstract class MessengerContract
             agent.sendToApp("crash", i);
         assertTrue(agent.flush(10_000));
         // worker 1 takes its batch, then dies without handling it (no acknowledgement)
-        List<byte[]> taken = transport(worker1Process).take(Transport.workerSlot(1), 10, 5000, false);
+        List<byte[]> taken = transport(worker1Process).take(Transport.workerSlot(1), 42, 0, 10, 5000).frames();
         assertEquals(3, taken.size());
 
         ClusterMessenger replacement = messenger(worker1Process);

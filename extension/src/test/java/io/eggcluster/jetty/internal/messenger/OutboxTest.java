@@ -45,13 +45,13 @@ class OutboxTest
         }
 
         @Override
-        public List<byte[]> take(String slot, int max, long waitMs, boolean acknowledge)
+        public Taken take(String slot, long taker, long acknowledged, int max, long waitMs)
         {
             throw new UnsupportedOperationException();
         }
 
         @Override
-        public void acknowledge(String slot)
+        public void acknowledge(String slot, long taker, long acknowledged)
         {
         }
 
