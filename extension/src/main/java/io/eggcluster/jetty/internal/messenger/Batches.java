@@ -76,23 +76,25 @@ final class Batches
                         LOG.info("{}: {} message(s) an earlier taker took and did not acknowledge go to the next",
                             slot, held.frames().size());
                     state.held = new Held(held.id(), taker, held.frames());
-                    return new Taken(held.id(), held.frames());
+                    return new Taken(held.id(), held.frames(), false);
                 }
             }
             if (max == 0)
                 return Taken.NONE;
             ArrayList<byte[]> batch = new ArrayList<>();
-            queue.drainTo(batch, max);
+            // fewer than asked for: the queue is empty now
+            boolean drained = queue.drainTo(batch, max) < max;
             if (batch.isEmpty())
             {
                 byte[] next = queue.poll(waitMs, TimeUnit.MILLISECONDS);
                 if (next == null)
-                    return Taken.NONE;
+                    return Taken.NOTHING;
                 batch.add(next);
+                drained = false;
             }
             long id = ++state.lastId;
             state.held = new Held(id, taker, batch);
-            return new Taken(id, batch);
+            return new Taken(id, batch, drained);
         }
         finally
         {

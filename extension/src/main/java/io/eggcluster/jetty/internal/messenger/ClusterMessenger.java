@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -81,27 +80,16 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     private final Map<Long, Long> seen = new java.util.HashMap<>();
     /** Origin to the seq of the last of its frames whose handling has finished; written under {@link #dispatchLock}. */
     private final Map<Long, Long> done = new ConcurrentHashMap<>();
+    /** Dispatches a direct copy that waited. */
+    private final EarlyCopies.Dispatch dispatchEarly = (origin, seq, frame) -> accept(origin, seq, frame, true);
     /** Messages dispatched from their direct copy; guarded by {@link #dispatchLock}. */
     private long directDispatched;
     /** Messages dispatched from their queue copy; guarded by {@link #dispatchLock}. */
     private long queueDispatched;
-    /**
-     * Direct copies that came before an earlier message of their origin, by origin and seq: dispatched once the
-     * gap is filled from the queue (or dropped for their queue copy, beyond {@link #MAX_EARLY}); guarded by
-     * {@link #dispatchLock}.
-     */
-    private final Map<Long, TreeMap<Long, byte[]>> early = new java.util.HashMap<>();
-    /** Origin to when its oldest waiting direct copy came (nanoTime); written under {@link #dispatchLock}. */
-    private final Map<Long, Long> earlySince = new ConcurrentHashMap<>();
-    private static final int MAX_EARLY = 4096;
-    /**
-     * How long direct copies wait for the earlier messages of their origin: longer than any hand-over takes, so
-     * the gap is one its sender never handed over (it died just after the send), and the copies go on without it.
-     */
-    static final long EARLY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
-    private final long earlyWaitNanos;
-    /** Direct copies that came before an earlier message of their origin; under {@link #dispatchLock}. */
-    private long directEarly;
+    /** Direct copies that came before an earlier message of their origin; guarded by {@link #dispatchLock}. */
+    private final EarlyCopies early;
+    /** How often a WARN says that direct copies still wait for the earlier messages of a live sender. */
+    static final long HOLD_REPORT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     /*
      * Each registration keeps the context class loader of the thread that made it: the webapp's (or the agent hook
@@ -122,13 +110,16 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
 
     public ClusterMessenger(EggProcess self, int workerCount, Transport transport, int maxMessageBytes)
     {
-        this(self, workerCount, transport, maxMessageBytes, EARLY_WAIT_NANOS);
+        this(self, workerCount, transport, maxMessageBytes, HOLD_REPORT_NANOS);
     }
 
-    /** @param earlyWaitNanos how long direct copies wait for a missing earlier message (tests shorten it) */
-    ClusterMessenger(EggProcess self, int workerCount, Transport transport, int maxMessageBytes, long earlyWaitNanos)
+    /**
+     * @param holdReportNanos how often a WARN says that direct copies still wait for the earlier messages of a live
+     *                        sender (they wait for as long as it takes: see {@link EarlyCopies})
+     */
+    ClusterMessenger(EggProcess self, int workerCount, Transport transport, int maxMessageBytes, long holdReportNanos)
     {
-        this.earlyWaitNanos = earlyWaitNanos;
+        this.early = new EarlyCopies(self.toString(), holdReportNanos);
         this.self = self;
         this.workerCount = workerCount;
         this.transport = transport;
@@ -170,7 +161,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         synchronized (dispatchLock)
         {
             LOG.debug("{} dispatched {} messages from their direct copy, {} from their queue copy; {} direct copies " +
-                "came early; {}", self, directDispatched, queueDispatched, directEarly, direct);
+                "came early; {}", self, directDispatched, queueDispatched, early.held(), direct);
         }
         toSelf.shutdownNow();
         outbox.close(STOP_FLUSH_MS);
@@ -315,6 +306,9 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         // batch that take may have taken on the member comes with the next one, acknowledging again is harmless
         long handled = 0;
         boolean acknowledged = true;
+        // the takes that returned, counted: what a take shows about the queue (emptied it) is proof only for the
+        // direct copies of a sender seen gone before that take began
+        long takes = 0;
         while (taking)
         {
             Taken taken;
@@ -334,6 +328,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
                 sleepQuietly();
                 continue;
             }
+            takes++;
             acknowledged = true;
             for (byte[] frame : taken.frames())
             {
@@ -345,7 +340,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
                     return;
                 }
             }
-            releaseStaleEarly();
+            releaseProven(takes, taken.drained());
             if (taken.id() != 0)
             {
                 handled = taken.id();
@@ -443,68 +438,41 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
             if (directly && seq != (last == null ? 1 : last + 1))
             {
                 // an earlier message of this origin has not come yet (it went through the queue only): wait for it
-                TreeMap<Long, byte[]> waiting = early.computeIfAbsent(origin, o -> new TreeMap<>());
-                earlySince.putIfAbsent(origin, System.nanoTime());
-                if (waiting.size() < MAX_EARLY)
-                    waiting.put(seq, frame);
-                directEarly++;
+                early.hold(origin, seq, frame);
                 return true;
             }
+            if (!directly)
+                early.beforeQueueCopy(origin, last, seq, dispatchEarly);
             accept(origin, seq, frame, directly);
-            acceptWaiting(origin, seq);
+            early.after(origin, seq, dispatchEarly);
         }
         return true;
     }
 
-    /** Dispatches the direct copies that waited for {@code seq} of their origin and follow it. Under the lock. */
-    private void acceptWaiting(long origin, long seq)
+    /**
+     * After a take: dispatches the direct copies whose missing predecessors are proven never to come (their sender
+     * is gone and the take emptied the queue), and reports those still waiting. Never on a timer.
+     */
+    private void releaseProven(long take, boolean drained)
     {
-        TreeMap<Long, byte[]> waiting = early.get(origin);
-        if (waiting == null)
+        // usually nothing waits: then the lock, which the direct copies' threads take for every message, is not
+        if (early.isEmpty())
             return;
-        waiting.headMap(seq, true).clear();
-        while (!waiting.isEmpty() && waiting.firstKey() == seq + 1)
+        synchronized (dispatchLock)
         {
-            seq = waiting.firstKey();
-            accept(origin, seq, waiting.pollFirstEntry().getValue(), true);
-        }
-        if (waiting.isEmpty())
-        {
-            early.remove(origin);
-            earlySince.remove(origin);
+            if (delivering)
+                early.afterTake(take, drained, this::gone, seen, dispatchEarly);
         }
     }
 
     /**
-     * Direct copies that waited {@link #EARLY_WAIT_NANOS} for an earlier message of their origin go on without it:
-     * that message never reached the cluster (its sender died before handing it over).
+     * @return whether a sender's process has exited and the master has removed it from the registry: every process
+     * of the cluster runs on the master's host (a cluster across hosts is refused), so its pid says whether it lives
      */
-    private void releaseStaleEarly()
+    private boolean gone(EggProcess sender)
     {
-        // usually nothing waits: then the lock, which the direct copies' threads take for every message, is not
-        if (earlySince.isEmpty())
-            return;
-        synchronized (dispatchLock)
-        {
-            if (!delivering)
-                return;
-            long now = System.nanoTime();
-            for (Long origin : List.copyOf(earlySince.keySet()))
-            {
-                if (now - earlySince.get(origin) < earlyWaitNanos)
-                    continue;
-                TreeMap<Long, byte[]> waiting = early.get(origin);
-                long first = waiting.firstKey();
-                Long last = seen.get(origin);
-                LOG.warn("{}: messages {} to {} of a sender never came (it died before they reached the cluster); " +
-                    "delivering the {} after them", self, last == null ? 1 : last + 1, first - 1, waiting.size());
-                earlySince.remove(origin);
-                accept(origin, first, waiting.pollFirstEntry().getValue(), true);
-                acceptWaiting(origin, first);
-                if (early.containsKey(origin))
-                    earlySince.put(origin, now);
-            }
-        }
+        return !transport.processes().containsValue(sender.pid()) &&
+            ProcessHandle.of(sender.pid()).map(p -> !p.isAlive()).orElse(true);
     }
 
     /** Dispatches the next frame of an origin. Under {@link #dispatchLock}. */

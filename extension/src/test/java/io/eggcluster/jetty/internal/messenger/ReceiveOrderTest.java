@@ -13,8 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * How a receiver orders the two copies of each message, fed frames by hand: once each, in each origin's order, a
- * direct copy waiting for the queue copies of the messages before it, and going on without a message its sender
- * never handed over.
+ * direct copy waiting for the queue copies of the messages before it for as long as they take, and going on without
+ * a message only on proof that it never reached the queue (a later queue copy, or its sender gone with everything it
+ * handed over taken). The messenger here reports waiting copies every 300 ms, where the release was once timed.
  */
 class ReceiveOrderTest
 {
@@ -40,7 +41,26 @@ class ReceiveOrderTest
 
     private byte[] frame(long seq)
     {
-        return Frames.frame(ORIGIN, seq, new Envelope(Envelope.Kind.MESSAGE, "m", worker, 0, 0, (int)seq).encode(4096));
+        return frame(worker, seq);
+    }
+
+    private static byte[] frame(EggProcess sender, long seq)
+    {
+        return Frames.frame(ORIGIN, seq, new Envelope(Envelope.Kind.MESSAGE, "m", sender, 0, 0, (int)seq).encode(4096));
+    }
+
+    /** A worker whose process is this JVM: alive for as long as the test runs. */
+    private static EggProcess aliveSender()
+    {
+        return new EggProcess(Role.WORKER, 1, ProcessHandle.current().pid());
+    }
+
+    /** A worker whose process has exited (and was reaped). */
+    private static EggProcess goneSender() throws Exception
+    {
+        Process process = new ProcessBuilder("true").start();
+        process.waitFor();
+        return new EggProcess(Role.WORKER, 1, process.pid());
     }
 
     @Test
@@ -92,19 +112,53 @@ class ReceiveOrderTest
     }
 
     @Test
-    void directCopiesGoOnWithoutAMessageThatNeverReachedTheQueue() throws Exception
+    void aQueueCopyDelayedPastTheOldReleaseWaitStillArrivesInOrder() throws Exception
     {
-        messenger.receive(frame(1), false);
-        messenger.receive(frame(3), true);
-        messenger.receive(frame(4), true);
+        EggProcess sender = aliveSender();
+        messenger.receive(frame(sender, 1), false);
+        messenger.receive(frame(sender, 3), true);
+        messenger.receive(frame(sender, 4), true);
+        transport.register("agent", agent.pid());
+        messenger.eggReady();
+        assertEquals(1, inbox.next().data());
+        // the queue copy of 2 is slow (10,000 messages ahead of it, say): the receiver takes its queue meanwhile,
+        // well past the 300 ms this messenger was given, and its sender is alive: 3 and 4 wait for it
+        Thread.sleep(1500);
+        messenger.receive(frame(sender, 2), false);
+        for (int seq = 2; seq <= 4; seq++)
+            assertEquals(seq, inbox.next().data());
+        inbox.assertNothingMore();
+    }
+
+    @Test
+    void aLaterQueueCopyOfTheSameOriginProvesTheMessagesBeforeItNeverReachedTheQueue() throws Exception
+    {
+        EggProcess sender = aliveSender();
+        messenger.receive(frame(sender, 1), false);
+        messenger.receive(frame(sender, 3), true);
+        messenger.receive(frame(sender, 4), true);
+        // each origin's queue copies come in order: 5 through the queue means 2 never got there
+        messenger.receive(frame(sender, 5), false);
+        for (int seq : new int[] {1, 3, 4, 5})
+            assertEquals(seq, inbox.next().data());
+        inbox.assertNothingMore();
+    }
+
+    @Test
+    void directCopiesGoOnWithoutAMessageOfASenderThatIsGoneOnceItsQueueCopiesAreAllIn() throws Exception
+    {
+        EggProcess sender = goneSender();
+        messenger.receive(frame(sender, 1), false);
+        messenger.receive(frame(sender, 3), true);
+        messenger.receive(frame(sender, 4), true);
         assertEquals(1, inbox.next().data());
         inbox.assertNothingMore();
-        // the receiver looks at waiting copies after each take from its queue (every 500 ms when idle)
+        // the receiver looks at waiting copies after each take from its queue: the sender is gone, and a take
+        // that emptied the queue shows that nothing it handed over is still to come
         transport.register("agent", agent.pid());
         messenger.eggReady();
         assertEquals(3, inbox.next().data());
         assertEquals(4, inbox.next().data());
-        messenger.receive(frame(2), false);
         inbox.assertNothingMore();
     }
 }
