@@ -19,8 +19,10 @@ import org.slf4j.LoggerFactory;
  * holds at most {@link #PER_SLOT} accepted messages; a send beyond that waits for the sender thread (up to
  * {@link #STALL_MS}). A receiver's hold that is full makes the hand-over stop at the first message it refuses: that
  * message and those after it stay here and are retried, and the slot is marked full: a send to it waits up to
- * {@link #FULL_WAIT_MS} for a hand-over to succeed again, then throws. Nothing accepted is dropped while the process
- * lives; {@link #close} hands over what is left and logs what it could not.</p>
+ * {@link #FULL_WAIT_MS} for a hand-over to succeed again, then throws. Once a send has waited that long in vain, the
+ * receiver is not taking (it is not only slower than its senders): further sends to it throw at once, until a
+ * hand-over to it succeeds again, so a sender does not stall a second per message for an absent receiver. Nothing
+ * accepted is dropped while the process lives; {@link #close} hands over what is left and logs what it could not.</p>
  */
 final class Outbox
 {
@@ -73,6 +75,8 @@ final class Outbox
         long seq;
         /** The receiver's hold refused the last hand-over. */
         boolean full;
+        /** A send waited {@link #FULL_WAIT_MS} for room in vain since the hold last took a message. */
+        boolean gaveUp;
         /** The slot rests to let the queue copies of direct messages gather. */
         boolean lingering;
         /** The seq of the last frame that must not linger (it went through the queue only). */
@@ -112,8 +116,9 @@ final class Outbox
      *
      * @return the frame, which may also go directly to the receiver; null in a burst (see {@link #BURST_GAP_NANOS}
      * and {@link #DIRECT_MAX_PENDING}), which the batched queue carries better alone
-     * @throws IllegalStateException when the slot's hold stays full for {@link #FULL_WAIT_MS}, when this outbox is
-     * closed, or when the slot had no room for {@link #STALL_MS}; the message was not accepted
+     * @throws IllegalStateException when the slot's hold stays full for {@link #FULL_WAIT_MS} (at once when it stayed
+     * full for a send before), when this outbox is closed, or when the slot had no room for {@link #STALL_MS}; the
+     * message was not accepted
      */
     byte[] send(String slot, byte[] envelope, String action)
     {
@@ -133,9 +138,12 @@ final class Outbox
                 {
                     // a receiver that is only slower than its senders makes room soon; one that is absent does not
                     left = fullDeadline - System.nanoTime();
-                    if (left <= 0)
+                    if (left <= 0 || target.gaveUp)
+                    {
+                        target.gaveUp = true;
                         throw new IllegalStateException("the message queue of " + slot +
                             " is full (jetty.egg.queueCapacity): '" + action + "' was not sent");
+                    }
                 }
                 else
                 {
@@ -372,6 +380,8 @@ final class Outbox
             if (refused && !slot.full)
                 LOG.warn("{}: the message queue of {} is full (jetty.egg.queueCapacity); {} message(s) wait here and " +
                     "further sends to it fail until it has room", owner, slot.name, slot.pending.size());
+            if (!refused || accepted > 0)
+                slot.gaveUp = false;
             if (failure != null && slot.lastFailure == null)
                 LOG.warn("{}: cannot hand {} message(s) to {} to the cluster, retrying: {}", owner, slot.pending.size(),
                     slot.name, failure);

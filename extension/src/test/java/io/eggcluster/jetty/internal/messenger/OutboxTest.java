@@ -27,6 +27,8 @@ class OutboxTest
         final AtomicInteger calls = new AtomicInteger();
         final AtomicInteger failuresLeft = new AtomicInteger();
         volatile CountDownLatch gate = new CountDownLatch(0);
+        /** When set, every hand-over is refused (the receiver's hold is full). */
+        volatile boolean refuse;
 
         @Override
         public int offerAll(String slot, List<byte[]> messages) throws InterruptedException
@@ -35,6 +37,8 @@ class OutboxTest
             gate.await();
             if (failuresLeft.getAndDecrement() > 0)
                 throw new IllegalStateException("member unreachable");
+            if (refuse)
+                return 0;
             for (byte[] frame : messages)
             {
                 assertEquals(ORIGIN, Frames.origin(frame));
@@ -143,6 +147,30 @@ class OutboxTest
         late.join(10_000);
         assertTrue(outbox.flush(10_000));
         assertEquals(Outbox.PER_SLOT + 1, transport.received.size());
+    }
+
+    @Test
+    void aReceiverThatMakesNoRoomForAWholeWaitMakesLaterSendsFailAtOnceUntilItDoes() throws Exception
+    {
+        transport.refuse = true;
+        outbox.send("agent", message(1), "held");
+        assertTrue(outbox.flush(10_000));
+        long start = System.nanoTime();
+        IllegalStateException first = assertThrows(IllegalStateException.class, () -> outbox.send("agent", message(2), "x"));
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(Outbox.FULL_WAIT_MS), "the first waited");
+        assertTrue(first.getMessage().contains("the message queue of agent is full"), first.getMessage());
+        start = System.nanoTime();
+        assertThrows(IllegalStateException.class, () -> outbox.send("agent", message(3), "y"));
+        assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(Outbox.FULL_WAIT_MS / 2),
+            "the next failed at once: the receiver is not taking");
+        // room again: the held message goes, and sends are accepted
+        transport.refuse = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (transport.received.isEmpty() && System.nanoTime() < deadline)
+            Thread.sleep(Outbox.RETRY_MS);
+        outbox.send("agent", message(4), "after");
+        assertTrue(outbox.flush(10_000));
+        assertEquals(List.of(1, 4), transport.received);
     }
 
     @Test
