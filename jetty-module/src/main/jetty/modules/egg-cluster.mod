@@ -87,6 +87,12 @@ jetty.server.addHiddenClasses+=,com.hazelcast.
 ## the hold full fails with an error the sender sees.
 # jetty.egg.queueCapacity=10000
 
+## Bytes of messages held per receiver (the agent, each worker slot) in the master's heap while it is not taking
+## them; a send past it fails with an error naming this property. 'auto' is 64 MiB, or less where the holds of all
+## the receivers together would take more than a quarter of the master's largest heap (the default heap is a
+## quarter of the machine's memory). At least one message of jetty.egg.maxMessageBytes plus 16 bytes.
+# jetty.egg.queueBytes=auto
+
 ## The master's Hazelcast member, which carries the messages: address and port (0 = a free port picked at start).
 # jetty.egg.hazelcast.host=127.0.0.1
 # jetty.egg.hazelcast.port=0

@@ -24,6 +24,7 @@ public class EggConfig
     static final String RESTART_WINDOW = "jetty.egg.restartWindow";
     static final String MAX_MESSAGE_BYTES = "jetty.egg.maxMessageBytes";
     static final String QUEUE_CAPACITY = "jetty.egg.queueCapacity";
+    static final String QUEUE_BYTES = "jetty.egg.queueBytes";
     static final String HAZELCAST_PORT = "jetty.egg.hazelcast.port";
     static final String STANDBY = "jetty.egg.standby";
     static final String CLASS_DATA_SHARING = "jetty.egg.classDataSharing";
@@ -32,6 +33,10 @@ public class EggConfig
     static final int MAX_WORKERS = 256;
     /** A message is held in the master's heap (per receiver) until taken: 16 MiB is the most one may be. */
     static final int MAX_MESSAGE_BYTES_LIMIT = 16 << 20;
+    /** What a message carries besides its encoding while it is held: its sender's id and seq. */
+    static final int MESSAGE_HEADER_BYTES = 16;
+    /** The most {@code jetty.egg.queueBytes=auto} gives a slot. */
+    static final long AUTO_QUEUE_BYTES = 64L << 20;
 
     private String role = "master";
     private String workerId = "0";
@@ -46,6 +51,7 @@ public class EggConfig
     private String classDataSharing = "true";
     private String maxMessageBytes = "1048576";
     private String queueCapacity = "10000";
+    private String queueBytes = "auto";
     private String hazelcastHost = "127.0.0.1";
     private String hazelcastPort = "0";
     private String hazelcastMembers = "";
@@ -118,6 +124,11 @@ public class EggConfig
         this.queueCapacity = count;
     }
 
+    public void setQueueBytes(String bytes)
+    {
+        this.queueBytes = bytes;
+    }
+
     public void setHazelcastHost(String host)
     {
         this.hazelcastHost = host;
@@ -158,7 +169,7 @@ public class EggConfig
         List<String> errors = new ArrayList<>();
         for (Runnable check : List.<Runnable>of(this::role, this::workerId, this::workers, this::agentStartTimeoutMs,
             this::workerStartTimeoutMs, this::stopTimeoutMs, this::restartLimit, this::restartWindowMs, this::maxMessageBytes, this::queueCapacity,
-            this::hazelcastPort, this::hazelcastMembers, this::standby, this::classDataSharing))
+            this::checkQueueBytes, this::hazelcastPort, this::hazelcastMembers, this::standby, this::classDataSharing))
         {
             try
             {
@@ -233,6 +244,70 @@ public class EggConfig
     public int queueCapacity()
     {
         return integer(QUEUE_CAPACITY, queueCapacity, 1);
+    }
+
+    /**
+     * {@code jetty.egg.queueBytes}: the most bytes of messages each slot (the agent, each worker) holds in the
+     * master's heap while its process does not take them; a send past it is refused. {@code auto}, the default, is
+     * {@value #AUTO_QUEUE_BYTES} bytes (64 MiB), or less where the holds of all the slots together would take more
+     * than a quarter of the master's largest heap: the default heap of a JVM is a quarter of the machine's memory
+     * (6 GiB on a 24 GiB machine), so with {@code jetty.egg.workers=auto} (one worker per processor) the holds of the
+     * 3 slots of a 2-core machine take at most 192 MiB, those of 24 slots 1.5 GiB, and more slots share that quarter
+     * (a 256-worker cluster on that heap: 5.9 MiB each). Held messages are in the heap once; while a hold is taken it
+     * may briefly be there twice (as the queue kept it and as the batch taken from it), so even with every hold full
+     * and taken at once the holds use at most half the heap, and Jetty and Hazelcast keep the rest. Never less than one message of
+     * {@code jetty.egg.maxMessageBytes} with its header, which every slot must be able to hold.
+     *
+     * @param maxHeapBytes the master's largest heap ({@link Runtime#maxMemory()}), where the holds are
+     */
+    public long queueBytes(long maxHeapBytes)
+    {
+        long oneMessage = maxMessageBytes() + MESSAGE_HEADER_BYTES;
+        Long explicit = checkQueueBytes();
+        if (explicit != null)
+            return explicit;
+        return Math.max(oneMessage, Math.min(AUTO_QUEUE_BYTES, maxHeapBytes / 4 / (workers() + 1)));
+    }
+
+    /**
+     * @return the number {@code jetty.egg.queueBytes} names, or null for {@code auto}
+     * @throws IllegalArgumentException naming the property and the value when it is neither
+     */
+    private Long checkQueueBytes()
+    {
+        String text = queueBytes == null ? "" : queueBytes.trim();
+        if (text.isEmpty() || text.equalsIgnoreCase("auto"))
+            return null;
+        long oneMessage;
+        String why;
+        try
+        {
+            oneMessage = maxMessageBytes() + MESSAGE_HEADER_BYTES;
+            why = "one message of " + MAX_MESSAGE_BYTES + "=" + (oneMessage - MESSAGE_HEADER_BYTES) + " with its " +
+                MESSAGE_HEADER_BYTES + "-byte header";
+        }
+        catch (IllegalArgumentException badMaxMessageBytes)
+        {
+            // reported for that property; the smallest message still needs its room
+            oneMessage = 64 + MESSAGE_HEADER_BYTES;
+            why = "one message with its header";
+        }
+        String expected = "expected auto or a whole number of bytes >= " + oneMessage + " (" + why + ")";
+        java.math.BigInteger value;
+        try
+        {
+            value = new java.math.BigInteger(text);
+        }
+        catch (NumberFormatException e)
+        {
+            throw new IllegalArgumentException(QUEUE_BYTES + "='" + queueBytes + "' is not a number: " + expected);
+        }
+        if (value.compareTo(java.math.BigInteger.valueOf(oneMessage)) < 0)
+            throw new IllegalArgumentException(QUEUE_BYTES + "=" + text + " is too small: " + expected);
+        if (value.bitLength() > 62)
+            throw new IllegalArgumentException(QUEUE_BYTES + "=" + text + " is too large: " + expected + " and below " +
+                "2^62");
+        return value.longValue();
     }
 
     public String hazelcastHost()

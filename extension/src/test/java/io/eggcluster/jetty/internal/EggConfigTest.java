@@ -72,4 +72,36 @@ class EggConfigTest
             "64..16777216"), e.getMessage());
         assertTrue(e.getMessage().contains("jetty.egg.stopTimeout=99999999999 is too large"), e.getMessage());
     }
+
+    @Test
+    void queueBytesAutoIs64MiBOrAQuarterOfTheHeapSharedByTheSlotsAndNeverLessThanOneMessage()
+    {
+        EggConfig config = new EggConfig();
+        long sixGiB = 6L << 30;
+        config.setWorkers("2");
+        assertEquals(64L << 20, config.queueBytes(sixGiB));
+        config.setWorkers("256");
+        long each = config.queueBytes(sixGiB);
+        assertEquals(sixGiB / 4 / 257, each);
+        assertTrue(257 * each <= sixGiB / 4);
+        config.setWorkers("1");
+        assertEquals(1_048_576 + 16, config.queueBytes(1 << 20), "a tiny heap: still room for one message");
+        config.setQueueBytes("16777216");
+        assertEquals(16 << 20, config.queueBytes(sixGiB));
+        config.validate();
+    }
+
+    @Test
+    void queueBytesBelowOneMessageOrNotANumberIsRefusedByName()
+    {
+        EggConfig config = new EggConfig();
+        config.setQueueBytes("1000");
+        IllegalArgumentException small = assertThrows(IllegalArgumentException.class, config::validate);
+        assertTrue(small.getMessage().contains("jetty.egg.queueBytes=1000 is too small: expected auto or a whole " +
+            "number of bytes >= 1048592 (one message of jetty.egg.maxMessageBytes=1048576 with its 16-byte header)"),
+            small.getMessage());
+        config.setQueueBytes("lots");
+        IllegalArgumentException words = assertThrows(IllegalArgumentException.class, config::validate);
+        assertTrue(words.getMessage().contains("jetty.egg.queueBytes='lots' is not a number"), words.getMessage());
+    }
 }

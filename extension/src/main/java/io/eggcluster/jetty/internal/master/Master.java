@@ -217,10 +217,19 @@ public class Master extends ContainerLifeCycle
     }
 
     /**
-     * The Hazelcast member starts while the agent's JVM boots: the children's clients retry until it is up.
+     * The Hazelcast member starts while the agent's JVM boots: the children's clients retry until it is up. It holds
+     * the slots' messages, so it is where their bound in bytes is kept (see {@code Batches}): the children never
+     * need {@code jetty.egg.queueBytes}, a refused send names it from there.
      */
     private void startMember()
     {
+        int slots = config.workers() + 1;
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        long queueBytes = config.queueBytes(maxHeap);
+        if (slots * (double)queueBytes > maxHeap / 2.0)
+            LOG.warn("the message holds of the {} receivers may take {} MiB of this master's {} MiB heap " +
+                "(jetty.egg.queueBytes={} each): set it lower, or give the master more heap", slots,
+                slots * queueBytes >> 20, maxHeap >> 20, queueBytes);
         Thread thread = new Thread(() ->
         {
             long start = System.nanoTime();
@@ -228,9 +237,11 @@ public class Master extends ContainerLifeCycle
             {
                 HazelcastInstance instance = Hazelcast.newHazelcastInstance(HazelcastSetup.member(clusterName,
                     config.hazelcastHost(), hazelcastPort, config.hazelcastMembers(), config.queueCapacity(),
-                    config.workers() + 1));
-                LOG.info("Hazelcast member up on {}:{} in {} ms", config.hazelcastHost(), hazelcastPort,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                    queueBytes, slots));
+                LOG.info("Hazelcast member up on {}:{} in {} ms; it holds up to {} messages and {} bytes for each of " +
+                    "the {} receivers (jetty.egg.queueCapacity, jetty.egg.queueBytes)", config.hazelcastHost(),
+                    hazelcastPort, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), config.queueCapacity(),
+                    queueBytes, slots);
                 member.complete(instance);
             }
             catch (Throwable x)

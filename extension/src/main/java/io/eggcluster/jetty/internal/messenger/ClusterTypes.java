@@ -4,7 +4,8 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
 /**
  * The cluster's own Hazelcast types, {@link IdentifiedDataSerializable} (read by their own code, never Java
- * deserialized): a take ({@link DrainTask}) and what it returns ({@link Taken}). Registered on the member and on the
+ * deserialized): a take ({@link DrainTask}) and what it returns ({@link Taken}), a hand-over ({@link OfferTask}) and
+ * what it did ({@link Offered}). Registered on the member and on the
  * clients (see {@link HazelcastSetup}).
  */
 final class ClusterTypes
@@ -23,6 +24,8 @@ final class ClusterTypes
         {
             case DrainTask.CLASS_ID -> new DrainTask();
             case Taken.CLASS_ID -> new Taken();
+            case OfferTask.CLASS_ID -> new OfferTask();
+            case Offered.CLASS_ID -> new Offered();
             default -> null;
         };
     }

@@ -41,11 +41,13 @@ public final class HazelcastSetup
 
     /**
      * @param members other members for a cluster across hosts ({@code host:port}); empty for one host
+     * @param queueCapacity the messages each slot holds ({@code jetty.egg.queueCapacity})
+     * @param queueBytes the bytes of frames each slot holds ({@code jetty.egg.queueBytes}), accounted here
      * @param receivers how many processes take messages at once (the agent and the workers): the member's executor
-     *                  runs one waiting take for each
+     *                  runs one waiting take for each, and the hand-overs of as many senders
      */
     public static Config member(String clusterName, String host, int port, List<String> members, int queueCapacity,
-                                int receivers)
+                                long queueBytes, int receivers)
     {
         Config config = new Config();
         config.setProperty("hazelcast.phone.home.enabled", "false");
@@ -65,11 +67,14 @@ public final class HazelcastSetup
         join.getTcpIpConfig().setEnabled(true).setMembers(members.isEmpty() ? List.of(host + ":" + port) : members);
         config.addQueueConfig(new QueueConfig(HazelcastTransport.QUEUE_PREFIX + "*").setMaxSize(queueCapacity));
         config.getExecutorConfig(HazelcastTransport.EXECUTOR).setPoolSize(receivers + 2).setStatisticsEnabled(false);
+        // hand-overs on their own threads: the takes' threads wait in polls
+        config.getExecutorConfig(HazelcastTransport.SENDERS).setPoolSize(receivers + 2).setStatisticsEnabled(false);
         // no metrics collection: it is for Management Center, which nobody connects, and costs the idle master CPU
         config.getMetricsConfig().setEnabled(false);
         secure(config.getSerializationConfig());
-        // the batches taken and not acknowledged live with the queues, for the takes run here (DrainTask)
-        config.getUserContext().put(BATCHES, new Batches());
+        // the slots' accounts and the batches taken and not acknowledged live with the queues, for the hand-overs
+        // and takes run here (OfferTask, DrainTask)
+        config.getUserContext().put(BATCHES, new Batches(queueBytes));
         return config;
     }
 

@@ -2,13 +2,11 @@ package io.eggcluster.jetty.internal.messenger;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.IExecutorService;
-import com.hazelcast.collection.IQueue;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
@@ -17,9 +15,10 @@ import io.eggcluster.jetty.api.EggProcess;
 import io.eggcluster.jetty.api.Role;
 
 /**
- * The transport on Hazelcast: an {@code IQueue} per slot ({@value #QUEUE_PREFIX}{@code <slot>}, bounded by the
- * member's queue configuration) taken on the member itself ({@link DrainTask}, with acknowledgement), and the registry {@value #REGISTRY} (slot to pid), of which each process keeps a
- * local copy up to date with an entry listener.
+ * The transport on Hazelcast: an {@code IQueue} per slot ({@value #QUEUE_PREFIX}{@code <slot>}, bounded in messages
+ * by the member's queue configuration and in bytes by the member's {@link Batches}), added to and taken on the member
+ * itself ({@link OfferTask}; {@link DrainTask}, with acknowledgement), and the registry {@value #REGISTRY} (slot to
+ * pid), of which each process keeps a local copy up to date with an entry listener.
  */
 public final class HazelcastTransport extends QueueTransport
 {
@@ -29,12 +28,13 @@ public final class HazelcastTransport extends QueueTransport
     public static final String ENDPOINTS = "egg-endpoints";
     /** The member's executor that runs the receivers' takes (one waiting task per receiver at most). */
     public static final String EXECUTOR = "egg-receivers";
-    /** Batches larger than this check the queue's room first (one more call, cheap against the batch). */
-    static final int ASK_ROOM_ABOVE = 64;
+    /** The member's executor that runs the senders' hand-overs (short: never waits for room). */
+    public static final String SENDERS = "egg-senders";
 
     private final HazelcastInstance hazelcast;
     private final IMap<String, Long> registry;
     private final IExecutorService executor;
+    private final IExecutorService senders;
     private final IMap<String, String> endpointMap;
 
     private interface MirrorListener<V> extends EntryAddedListener<String, V>, EntryUpdatedListener<String, V>,
@@ -47,6 +47,7 @@ public final class HazelcastTransport extends QueueTransport
         this.hazelcast = hazelcast;
         this.registry = hazelcast.getMap(REGISTRY);
         this.executor = hazelcast.getExecutorService(EXECUTOR);
+        this.senders = hazelcast.getExecutorService(SENDERS);
         mirror(registry, processes);
         this.endpointMap = hazelcast.getMap(ENDPOINTS);
         mirror(endpointMap, endpoints);
@@ -90,37 +91,21 @@ public final class HazelcastTransport extends QueueTransport
         endpointMap.remove(slot, endpoint);
     }
 
-    @Override
-    BlockingQueue<byte[]> newQueue(String slot)
-    {
-        return hazelcast.getQueue(QUEUE_PREFIX + slot);
-    }
-
     /**
-     * One {@code IQueue.addAll} for the batch, all or nothing. A batch of more than {@link #ASK_ROOM_ABOVE} messages
-     * first asks the queue how much room it has and adds no more than that: a receiver slower than its sender
-     * then slows the sender down instead of making the member refuse (and log) a batch.
+     * Runs on the member that owns the slot's queue ({@link OfferTask}), which keeps the slot's account in bytes: one
+     * call for the batch, which adds as many of the messages as the hold has room for, in messages and in bytes.
      */
     @Override
-    public int offerAll(String slot, List<byte[]> messages)
+    public Offered offerAll(String slot, List<byte[]> messages) throws InterruptedException
     {
-        IQueue<byte[]> queue = (IQueue<byte[]>)queue(slot);
-        int size = messages.size();
-        if (size > ASK_ROOM_ABOVE)
-            size = Math.min(size, queue.remainingCapacity());
-        if (size == 0)
-            return 0;
-        boolean added;
         try
         {
-            added = queue.addAll(size == messages.size() ? messages : messages.subList(0, size));
+            return senders.submitToKeyOwner(new OfferTask(slot, messages), QUEUE_PREFIX + slot).get();
         }
-        catch (IllegalStateException full)
+        catch (ExecutionException e)
         {
-            added = false;
+            throw new IllegalStateException("cannot hand messages to " + slot + ": " + e.getCause(), e.getCause());
         }
-        // the room changed since we asked: one message at a time up to the first refused
-        return added ? size : offerEach(queue, messages, 0);
     }
 
     /** Runs on the member that owns the slot's queue, see {@link DrainTask}. */

@@ -1,24 +1,45 @@
 package io.eggcluster.jetty.internal.messenger;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The transport inside one JVM: the reference for the messenger contract, and for tests. */
 public final class LocalTransport extends QueueTransport
 {
     private final int capacity;
-    private final Batches batches = new Batches();
+    private final Batches batches;
+    private final Map<String, BlockingQueue<byte[]>> queues = new ConcurrentHashMap<>();
 
+    /**
+     * @param capacity the messages each slot holds
+     */
     public LocalTransport(int capacity)
     {
+        this(capacity, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param capacity the messages each slot holds
+     * @param bytes the bytes of frames each slot holds
+     */
+    public LocalTransport(int capacity, long bytes)
+    {
         this.capacity = capacity;
+        this.batches = new Batches(bytes);
+    }
+
+    private BlockingQueue<byte[]> queue(String slot)
+    {
+        return queues.computeIfAbsent(slot, s -> new ArrayBlockingQueue<>(capacity));
     }
 
     @Override
-    BlockingQueue<byte[]> newQueue(String slot)
+    public Offered offerAll(String slot, List<byte[]> messages)
     {
-        return new ArrayBlockingQueue<>(capacity);
+        return batches.offer(queue(slot), slot, messages);
     }
 
     @Override

@@ -17,12 +17,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Order: one thread hands over each slot's messages in the order they were accepted. Back-pressure: a slot
  * holds at most {@link #PER_SLOT} accepted messages; a send beyond that waits for the sender thread (up to
- * {@link #STALL_MS}). A receiver's hold that is full makes the hand-over stop at the first message it refuses: that
- * message and those after it stay here and are retried, and the slot is marked full: a send to it waits up to
- * {@link #FULL_WAIT_MS} for a hand-over to succeed again, then throws. Once a send has waited that long in vain, the
- * receiver is not taking (it is not only slower than its senders): further sends to it throw at once, until a
- * hand-over to it succeeds again, so a sender does not stall a second per message for an absent receiver. Nothing
- * accepted is dropped while the process lives; {@link #close} hands over what is left and logs what it could not.</p>
+ * {@link #STALL_MS}). A receiver's hold that is full (in messages or in bytes) makes the hand-over stop at the first
+ * message it refuses: that message and those after it stay here and are retried, and the slot is marked full: a
+ * send to it waits up to {@link #FULL_WAIT_MS} for a hand-over to succeed again, then throws, naming the bound that
+ * refused. Once a send has waited that long in vain, the receiver is not taking (it is not only slower than its
+ * senders): further sends to it throw at once, until a hand-over to it succeeds again, so a sender does not stall a
+ * second per message for an absent receiver. Nothing accepted is dropped while the process lives; {@link #close}
+ * hands over what is left and logs what it could not.</p>
  */
 final class Outbox
 {
@@ -75,6 +76,8 @@ final class Outbox
         long seq;
         /** The receiver's hold refused the last hand-over. */
         boolean full;
+        /** Which bound refused it ({@link Offered#refusal}). */
+        String refusal;
         /** A send waited {@link #FULL_WAIT_MS} for room in vain since the hold last took a message. */
         boolean gaveUp;
         /** The slot rests to let the queue copies of direct messages gather. */
@@ -141,8 +144,8 @@ final class Outbox
                     if (left <= 0 || target.gaveUp)
                     {
                         target.gaveUp = true;
-                        throw new IllegalStateException("the message queue of " + slot +
-                            " is full (jetty.egg.queueCapacity): '" + action + "' was not sent");
+                        throw new IllegalStateException("the message queue of " + slot + " is full (" +
+                            target.refusal + "): '" + action + "' was not sent");
                     }
                 }
                 else
@@ -259,7 +262,7 @@ final class Outbox
             {
                 if (!slot.pending.isEmpty())
                     LOG.warn("{} stopped with {} message(s) to {} not handed to the cluster ({}): they are lost",
-                        owner, slot.pending.size(), slot.name, slot.full ? "its queue is full (jetty.egg.queueCapacity)" :
+                        owner, slot.pending.size(), slot.name, slot.full ? "its queue is full: " + slot.refusal :
                             slot.lastFailure == null ? "no time left" : slot.lastFailure);
                 slot.pending.clear();
             }
@@ -352,10 +355,13 @@ final class Outbox
     private void handOver(Batch batch)
     {
         int accepted;
+        String refusal = null;
         String failure = null;
         try
         {
-            accepted = transport.offerAll(batch.slot().name, batch.messages());
+            Offered offered = transport.offerAll(batch.slot().name, batch.messages());
+            accepted = offered.accepted();
+            refusal = offered.refusal();
         }
         catch (InterruptedException e)
         {
@@ -378,8 +384,10 @@ final class Outbox
                 slot.handedSeq = Frames.seq(batch.messages().get(accepted - 1));
             boolean refused = failure == null && accepted < batch.messages().size();
             if (refused && !slot.full)
-                LOG.warn("{}: the message queue of {} is full (jetty.egg.queueCapacity); {} message(s) wait here and " +
-                    "further sends to it fail until it has room", owner, slot.name, slot.pending.size());
+                LOG.warn("{}: the message queue of {} is full ({}); {} message(s) wait here and further sends to it " +
+                    "fail until it has room", owner, slot.name, refusal, slot.pending.size());
+            if (refused)
+                slot.refusal = refusal;
             if (!refused || accepted > 0)
                 slot.gaveUp = false;
             if (failure != null && slot.lastFailure == null)

@@ -174,7 +174,7 @@ public class ProcessMessenger extends ContainerLifeCycle
     private final class DeferredTransport implements Transport
     {
         @Override
-        public int offerAll(String slot, List<byte[]> messages) throws InterruptedException
+        public Offered offerAll(String slot, List<byte[]> messages) throws InterruptedException
         {
             return transport().offerAll(slot, messages);
         }

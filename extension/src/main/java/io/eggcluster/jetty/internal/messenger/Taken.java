@@ -23,6 +23,8 @@ final class Taken implements IdentifiedDataSerializable
     static final Taken NONE = new Taken(0, List.of(), false);
     /** The most frames one take returns: far above what a take asks for, a bound for what is read. */
     private static final int MAX_FRAMES = 1 << 16;
+    /** The largest frame: the largest message jetty.egg.maxMessageBytes allows, and its header. */
+    private static final int MAX_FRAME_BYTES = (16 << 20) + Frames.HEADER;
 
     private long id;
     private List<byte[]> frames;
@@ -78,7 +80,10 @@ final class Taken implements IdentifiedDataSerializable
         out.writeBoolean(drained);
         out.writeInt(frames.size());
         for (byte[] frame : frames)
-            out.writeByteArray(frame);
+        {
+            out.writeInt(frame.length);
+            out.write(frame);
+        }
     }
 
     @Override
@@ -92,9 +97,11 @@ final class Taken implements IdentifiedDataSerializable
         List<byte[]> read = new ArrayList<>(Math.min(count, 1024));
         for (int i = 0; i < count; i++)
         {
-            byte[] frame = in.readByteArray();
-            if (frame == null)
-                throw new IOException("not a batch of the cluster's messages: frame " + i + " is null");
+            int length = in.readInt();
+            if (length < Frames.HEADER || length > MAX_FRAME_BYTES)
+                throw new IOException("not a batch of the cluster's messages: a frame of " + length + " bytes");
+            byte[] frame = new byte[length];
+            in.readFully(frame);
             read.add(frame);
         }
         frames = read;

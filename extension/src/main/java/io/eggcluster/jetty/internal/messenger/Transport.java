@@ -12,11 +12,12 @@ import java.util.Map;
 interface Transport
 {
     /**
-     * Adds messages to a slot's queue, in order, stopping at the first one the queue has no room for.
+     * Adds messages to a slot's queue, in order, stopping at the first one the slot's hold has no room for, in
+     * messages ({@code jetty.egg.queueCapacity}) or in bytes ({@code jetty.egg.queueBytes}); see {@link Batches}.
      *
-     * @return how many of the messages, from the first, the queue took
+     * @return how many of the messages, from the first, the queue took, and which bound refused the next
      */
-    int offerAll(String slot, List<byte[]> messages) throws InterruptedException;
+    Offered offerAll(String slot, List<byte[]> messages) throws InterruptedException;
 
     /**
      * Acknowledges the batch the caller handled last, then takes the next batch of a slot's messages, with

@@ -10,13 +10,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Takes of one slot as the member runs them: one at a time, each batch acknowledged only by its taker. */
 class BatchesTest
 {
     private static final String SLOT = "worker-1";
     private final BlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
-    private final Batches batches = new Batches();
+    private final Batches batches = new Batches(Long.MAX_VALUE);
 
     private Taken take(long taker, long acknowledged, int max, long waitMs)
     {
@@ -86,5 +87,86 @@ class BatchesTest
         Taken first = take(1, 0, 10, 100);
         take(1, first.id(), 0, 0);
         assertEquals(0, take(2, 0, 10, 100).frames().size());
+    }
+
+    private static byte[] frame(long seq, int bytes)
+    {
+        return Frames.frame(9, seq, new byte[bytes - Frames.HEADER]);
+    }
+
+    @Test
+    void aSlotHoldsNoMoreBytesThanItsBoundWhateverTheNumberOfSenders() throws Exception
+    {
+        Batches bounded = new Batches(10_000);
+        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<String> refusal = new java.util.concurrent.atomic.AtomicReference<>();
+        List<Thread> senders = new ArrayList<>();
+        for (int t = 0; t < 8; t++)
+        {
+            senders.add(new Thread(() ->
+            {
+                for (int i = 0; i < 100; i++)
+                {
+                    Offered offered = bounded.offer(queue, SLOT, List.of(frame(i, 100), frame(i, 100), frame(i, 100)));
+                    accepted.addAndGet(offered.accepted());
+                    if (offered.refusal() != null)
+                        refusal.set(offered.refusal());
+                }
+            }));
+        }
+        senders.forEach(Thread::start);
+        for (Thread sender : senders)
+            sender.join();
+        assertEquals(100, accepted.get(), "frames of 100 bytes accepted within 10,000 bytes");
+        assertEquals(100, queue.size());
+        assertEquals(10_000, bounded.heldBytes(SLOT));
+        assertEquals("jetty.egg.queueBytes=10000: 10000 bytes held, the next message has 100", refusal.get());
+
+        // taken, a batch is still held (its taker may die before handling it) until it is acknowledged
+        Taken taken = bounded.take(queue, SLOT, 1, 0, 1024, 0);
+        assertEquals(100, taken.frames().size());
+        assertEquals(10_000, bounded.heldBytes(SLOT));
+        assertEquals(0, bounded.offer(queue, SLOT, List.of(frame(1, 100))).accepted());
+        bounded.take(queue, SLOT, 1, taken.id(), 0, 0);
+        assertEquals(0, bounded.heldBytes(SLOT));
+        assertEquals(1, bounded.offer(queue, SLOT, List.of(frame(1, 100))).accepted());
+    }
+
+    @Test
+    void aFullQueueRefusesByCountNamingItsBound()
+    {
+        Batches unbounded = new Batches(Long.MAX_VALUE);
+        BlockingQueue<byte[]> small = new LinkedBlockingQueue<>(2);
+        Offered offered = unbounded.offer(small, SLOT, List.of(frame(1, 20), frame(2, 20), frame(3, 20)));
+        assertEquals(2, offered.accepted());
+        assertEquals("jetty.egg.queueCapacity=2 messages held", offered.refusal());
+    }
+
+    @Test
+    void aTakeCarriesAtMost8MiBButAlwaysOneMessageAndKeepsTheOrder()
+    {
+        int threeMiB = 3 << 20;
+        for (int seq = 1; seq <= 4; seq++)
+            batches.offer(queue, SLOT, List.of(frame(seq, threeMiB)));
+        batches.offer(queue, SLOT, List.of(frame(5, 10 << 20), frame(6, 100)));
+        List<Long> seqs = new ArrayList<>();
+        List<Integer> sizes = new ArrayList<>();
+        Taken taken = take(1, 0, 1024, 0);
+        while (!taken.frames().isEmpty())
+        {
+            sizes.add(taken.frames().size());
+            long bytes = 0;
+            for (byte[] frame : taken.frames())
+            {
+                seqs.add(Frames.seq(frame));
+                bytes += frame.length;
+            }
+            assertTrue(taken.frames().size() == 1 || bytes <= Batches.TAKE_BYTES, bytes + " bytes in one take");
+            assertEquals(queue.isEmpty() && batches.heldBytes(SLOT) == bytes && seqs.size() == 6, taken.drained(),
+                "drained only once everything is out");
+            taken = take(1, taken.id(), 1024, 0);
+        }
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), seqs);
+        assertEquals(List.of(2, 2, 1, 1), sizes);
     }
 }

@@ -70,13 +70,13 @@ class FrameFailureTest
                 throw new BadMessage();
             inbox.onMessage(message);
         });
-        assertEquals(4, transport.offerAll("agent", List.of(frame(1), frame(2), frame(3), frame(4))));
+        assertEquals(4, transport.offerAll("agent", List.of(frame(1), frame(2), frame(3), frame(4))).accepted());
         transport.register("agent", agent.pid());
         messenger.eggReady();
         assertEquals(2, inbox.next().data());
         assertEquals(4, inbox.next().data());
         // a later take too
-        assertEquals(1, transport.offerAll("agent", List.of(frame(5))));
+        assertEquals(1, transport.offerAll("agent", List.of(frame(5))).accepted());
         assertEquals(5, inbox.next().data());
         inbox.assertNothingMore();
     }

@@ -37,7 +37,8 @@ class HazelcastMessengerTest extends MessengerContract
     {
         String cluster = "egg-test-" + UUID.randomUUID();
         int port = HazelcastSetup.freePort("127.0.0.1");
-        member = Hazelcast.newHazelcastInstance(HazelcastSetup.member(cluster, "127.0.0.1", port, List.of(), CAPACITY, 8));
+        member = Hazelcast.newHazelcastInstance(HazelcastSetup.member(cluster, "127.0.0.1", port, List.of(), CAPACITY,
+            BYTES, 8));
         for (long pid : List.of(7000L, 7001L, 7002L))
             clients.put(pid, HazelcastClient.newHazelcastClient(HazelcastSetup.client(cluster, "127.0.0.1", port,
                 "egg-test-" + pid, 10_000)));
@@ -62,7 +63,7 @@ class HazelcastMessengerTest extends MessengerContract
         }
         member.getMap(HazelcastTransport.REGISTRY).clear();
         // nor a batch a test's process took and did not acknowledge
-        member.getUserContext().put(HazelcastSetup.BATCHES, new Batches());
+        member.getUserContext().put(HazelcastSetup.BATCHES, new Batches(BYTES));
     }
 
     @Test
@@ -76,18 +77,53 @@ class HazelcastMessengerTest extends MessengerContract
         Thread.sleep(200);
         CompletableFuture<Taken> retry = CompletableFuture.supplyAsync(() -> take(taker, 0));
         Thread.sleep(200);
-        assertEquals(1, sender.offerAll(Transport.workerSlot(1), List.of(new byte[] {1})));
+        assertEquals(1, sender.offerAll(Transport.workerSlot(1), List.of(Frames.frame(5, 1, new byte[0]))).accepted());
         Thread.sleep(100);
-        assertEquals(1, sender.offerAll(Transport.workerSlot(1), List.of(new byte[] {2})));
+        assertEquals(1, sender.offerAll(Transport.workerSlot(1), List.of(Frames.frame(5, 2, new byte[0]))).accepted());
         lost.get(10, TimeUnit.SECONDS);
         Taken taken = retry.get(10, TimeUnit.SECONDS);
-        Set<Byte> received = new TreeSet<>();
+        Set<Long> received = new TreeSet<>();
         while (!taken.frames().isEmpty())
         {
-            taken.frames().forEach(frame -> received.add(frame[0]));
+            taken.frames().forEach(frame -> received.add(Frames.seq(frame)));
             taken = take(taker, taken.id());
         }
-        assertEquals(Set.of((byte)1, (byte)2), received);
+        assertEquals(Set.of(1L, 2L), received);
+    }
+
+    @Test
+    void theBytesASlotHoldsAreBoundedAcrossConcurrentSenders() throws Exception
+    {
+        member.getUserContext().put(HazelcastSetup.BATCHES, new Batches(100_000));
+        List<Thread> senders = new java.util.ArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        for (EggProcess process : List.of(agentProcess, worker1Process, worker2Process))
+        {
+            Transport transport = transport(process);
+            senders.add(new Thread(() ->
+            {
+                for (int i = 0; i < 50; i++)
+                {
+                    try
+                    {
+                        accepted.addAndGet(transport.offerAll(Transport.workerSlot(2),
+                            List.of(Frames.frame(process.pid(), i, new byte[984]))).accepted());
+                    }
+                    catch (InterruptedException e)
+                    {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }));
+        }
+        senders.forEach(Thread::start);
+        for (Thread sender : senders)
+            sender.join();
+        assertEquals(100, accepted.get(), "frames of 1000 bytes accepted within 100,000 bytes, from 3 senders");
+        Offered refused = transport(agentProcess).offerAll(Transport.workerSlot(2),
+            List.of(Frames.frame(1, 1, new byte[984])));
+        assertEquals(0, refused.accepted());
+        assertEquals("jetty.egg.queueBytes=100000: 100000 bytes held, the next message has 1000", refused.refusal());
     }
 
     private static Taken take(Transport transport, long acknowledged)

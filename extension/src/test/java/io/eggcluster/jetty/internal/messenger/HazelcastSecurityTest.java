@@ -50,7 +50,7 @@ class HazelcastSecurityTest
     static void start()
     {
         port = HazelcastSetup.freePort("127.0.0.1");
-        member = Hazelcast.newHazelcastInstance(HazelcastSetup.member(CLUSTER, "127.0.0.1", port, List.of(), 100, 4));
+        member = Hazelcast.newHazelcastInstance(HazelcastSetup.member(CLUSTER, "127.0.0.1", port, List.of(), 100, 1 << 20, 4));
         client = HazelcastClient.newHazelcastClient(HazelcastSetup.client(CLUSTER, "127.0.0.1", port, "egg-test", 10_000));
     }
 
@@ -98,7 +98,7 @@ class HazelcastSecurityTest
     void theClustersOwnTakeStillWorks() throws Exception
     {
         HazelcastTransport transport = new HazelcastTransport(client);
-        assertEquals(1, transport.offerAll("worker-9", List.of(new byte[] {1, 2, 3})));
+        assertEquals(1, transport.offerAll("worker-9", List.of(Frames.frame(1, 1, new byte[] {1, 2, 3}))).accepted());
         Taken batch = transport.take("worker-9", 7, 0, 10, 1000);
         assertEquals(1, batch.frames().size());
         assertFalse(transport.take("worker-9", 7, batch.id(), 10, 10).frames().size() > 0);

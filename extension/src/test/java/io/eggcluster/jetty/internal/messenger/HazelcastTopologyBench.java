@@ -29,14 +29,15 @@ public final class HazelcastTopologyBench
         int port = HazelcastSetup.freePort("127.0.0.1");
         long t0 = System.nanoTime();
         HazelcastInstance member = Hazelcast.newHazelcastInstance(HazelcastSetup.member(cluster, "127.0.0.1", port,
-            List.of(), 100_000, 8));
+            List.of(), 100_000, 64 << 20, 8));
         System.out.printf("member start: %d ms%n", ms(t0));
 
         run("client", () -> HazelcastClient.newHazelcastClient(HazelcastSetup.client(cluster, "127.0.0.1", port,
             "bench-" + UUID.randomUUID(), 30_000)));
         run("lite member", () ->
         {
-            Config config = HazelcastSetup.member(cluster, "127.0.0.1", 0, List.of("127.0.0.1:" + port), 100_000, 8);
+            Config config = HazelcastSetup.member(cluster, "127.0.0.1", 0, List.of("127.0.0.1:" + port), 100_000,
+                64 << 20, 8);
             config.setInstanceName("bench-" + UUID.randomUUID());
             config.getNetworkConfig().setPortAutoIncrement(true).setPort(port + 1);
             config.setLiteMember(true);

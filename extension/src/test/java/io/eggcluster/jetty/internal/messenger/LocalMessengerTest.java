@@ -11,7 +11,7 @@ class LocalMessengerTest extends MessengerContract
     @BeforeEach
     void newCluster()
     {
-        transport = new LocalTransport(CAPACITY);
+        transport = new LocalTransport(CAPACITY, BYTES);
     }
 
     @Override

@@ -37,6 +37,8 @@ abstract class MessengerContract
 {
     static final int CAPACITY = 2000;
     static final int MAX_BYTES = 4096;
+    /** The bytes each slot holds: more than the tests send, but for the one that fills it. */
+    static final long BYTES = 1 << 20;
     static final Duration QUIET = Duration.ofMillis(300);
 
     final EggProcess agentProcess = new EggProcess(Role.AGENT, 0, 7000);
@@ -420,6 +422,30 @@ abstract class MessengerContract
             }
         }
         assertEquals("after", inbox.next().data());
+        inbox.assertNothingMore();
+    }
+
+    @Test
+    void aHoldFullInBytesIsAnErrorNamingQueueBytesAndLosesNothingAccepted() throws Exception
+    {
+        ClusterMessenger agent = messenger(agentProcess);
+        ClusterMessenger worker = messenger(worker1Process);
+        String big = "x".repeat(MAX_BYTES - 100);
+        int sent = (int)(BYTES / (MAX_BYTES - 100)) + 10;
+        for (int i = 0; i < sent; i++)
+            worker.sendToAgent("big", List.of(i, big));
+        assertTrue(worker.flush(10_000));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> worker.sendToAgent("big", "more"));
+        assertTrue(e.getMessage().contains("the message queue of agent is full (jetty.egg.queueBytes=" + BYTES + ":"),
+            e.getMessage());
+        assertTrue(e.getMessage().contains("'big' was not sent"), e.getMessage());
+
+        Inbox inbox = new Inbox();
+        agent.on("big", inbox);
+        register(agentProcess);
+        agent.eggReady();
+        for (int i = 0; i < sent; i++)
+            assertEquals(i, ((List<?>)inbox.next().data()).get(0));
         inbox.assertNothingMore();
     }
 

@@ -27,25 +27,25 @@ class OutboxTest
         final AtomicInteger calls = new AtomicInteger();
         final AtomicInteger failuresLeft = new AtomicInteger();
         volatile CountDownLatch gate = new CountDownLatch(0);
-        /** When set, every hand-over is refused (the receiver's hold is full). */
-        volatile boolean refuse;
+        /** When set, every hand-over is refused by this bound. */
+        volatile String refuseWith;
 
         @Override
-        public int offerAll(String slot, List<byte[]> messages) throws InterruptedException
+        public Offered offerAll(String slot, List<byte[]> messages) throws InterruptedException
         {
             calls.incrementAndGet();
             gate.await();
             if (failuresLeft.getAndDecrement() > 0)
                 throw new IllegalStateException("member unreachable");
-            if (refuse)
-                return 0;
+            if (refuseWith != null)
+                return new Offered(0, refuseWith);
             for (byte[] frame : messages)
             {
                 assertEquals(ORIGIN, Frames.origin(frame));
                 seqs.add(Frames.seq(frame));
                 received.add((int)frame[Frames.HEADER] << 8 | frame[Frames.HEADER + 1] & 0xff);
             }
-            return messages.size();
+            return new Offered(messages.size(), null);
         }
 
         @Override
@@ -152,19 +152,20 @@ class OutboxTest
     @Test
     void aReceiverThatMakesNoRoomForAWholeWaitMakesLaterSendsFailAtOnceUntilItDoes() throws Exception
     {
-        transport.refuse = true;
+        transport.refuseWith = "jetty.egg.queueBytes=100: 90 bytes held, the next message has 18";
         outbox.send("agent", message(1), "held");
         assertTrue(outbox.flush(10_000));
         long start = System.nanoTime();
         IllegalStateException first = assertThrows(IllegalStateException.class, () -> outbox.send("agent", message(2), "x"));
         assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(Outbox.FULL_WAIT_MS), "the first waited");
-        assertTrue(first.getMessage().contains("the message queue of agent is full"), first.getMessage());
+        assertTrue(first.getMessage().contains("the message queue of agent is full (jetty.egg.queueBytes=100: 90 bytes " +
+            "held, the next message has 18): 'x' was not sent"), first.getMessage());
         start = System.nanoTime();
         assertThrows(IllegalStateException.class, () -> outbox.send("agent", message(3), "y"));
         assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(Outbox.FULL_WAIT_MS / 2),
             "the next failed at once: the receiver is not taking");
         // room again: the held message goes, and sends are accepted
-        transport.refuse = false;
+        transport.refuseWith = null;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (transport.received.isEmpty() && System.nanoTime() < deadline)
             Thread.sleep(Outbox.RETRY_MS);
