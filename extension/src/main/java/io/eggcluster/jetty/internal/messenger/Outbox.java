@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * an append, not a round trip to the Hazelcast member, and a burst of sends travels in a few calls.
  *
  * <p>Order: one thread hands over each slot's messages in the order they were accepted. Back-pressure: a slot
- * holds at most {@link #PER_SLOT} accepted messages; a send beyond that waits for the sender thread (up to
- * {@link #STALL_MS}). A receiver's hold that is full (in messages or in bytes) makes the hand-over stop at the first
+ * holds at most {@link #PER_SLOT} accepted messages and {@link #PER_SLOT_BYTES} bytes of them (or one message, if
+ * larger): a send beyond that waits for the sender thread (up to {@link #STALL_MS}). A receiver's hold that is full (in messages or in bytes) makes the hand-over stop at the first
  * message it refuses: that message and those after it stay here and are retried, and the slot is marked full: a
  * send to it waits up to {@link #FULL_WAIT_MS} for a hand-over to succeed again, then throws, naming the bound that
  * refused. Once a send has waited that long in vain, the receiver is not taking (it is not only slower than its
@@ -30,6 +30,12 @@ final class Outbox
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
     /** Accepted messages per slot not yet handed over, at most. */
     static final int PER_SLOT = 8192;
+    /**
+     * Bytes of accepted messages per slot not yet handed over, at most (unless one message is larger): a message may
+     * be 16 MiB, and a burst of them must not fill this process's heap; 8 MiB is eight 1 MiB hand-overs, and 257
+     * slots (256 workers) of it fit in the default heap of a 24 GiB machine a third of the way.
+     */
+    static final int PER_SLOT_BYTES = 8 << 20;
     /** Messages per hand-over, at most. */
     static final int BATCH = 1024;
     /** Bytes per hand-over, at most (a batch holds at least one message). */
@@ -72,6 +78,8 @@ final class Outbox
     {
         final String name;
         final ArrayDeque<byte[]> pending = new ArrayDeque<>();
+        /** The bytes of the frames in {@link #pending}. */
+        long pendingBytes;
         /** The seq of the last frame accepted for this slot. */
         long seq;
         /** The receiver's hold refused the last hand-over. */
@@ -150,11 +158,13 @@ final class Outbox
                 }
                 else
                 {
-                    if (target.pending.size() < PER_SLOT)
+                    if (target.pending.size() < PER_SLOT && (target.pending.isEmpty() ||
+                        target.pendingBytes + Frames.HEADER + envelope.length <= PER_SLOT_BYTES))
                         break;
                     left = deadline - System.nanoTime();
                     if (left <= 0)
-                        throw new IllegalStateException("'" + action + "' was not sent: " + PER_SLOT + " messages to " +
+                        throw new IllegalStateException("'" + action + "' was not sent: " + target.pending.size() +
+                            " messages (" + target.pendingBytes + " bytes) to " +
                             slot + " have waited " + STALL_MS + " ms to reach the cluster" +
                             (target.lastFailure == null ? "" : " (last failure: " + target.lastFailure + ")"));
                 }
@@ -162,6 +172,7 @@ final class Outbox
             }
             byte[] frame = Frames.frame(origin, ++target.seq, envelope);
             target.pending.add(frame);
+            target.pendingBytes += frame.length;
             now = System.nanoTime();
             target.closeSends = now - target.lastSend < BURST_GAP_NANOS ? target.closeSends + 1 : 0;
             boolean burst = target.closeSends >= BURST_SENDS || target.pending.size() > DIRECT_MAX_PENDING;
@@ -265,6 +276,7 @@ final class Outbox
                         owner, slot.pending.size(), slot.name, slot.full ? "its queue is full: " + slot.refusal :
                             slot.lastFailure == null ? "no time left" : slot.lastFailure);
                 slot.pending.clear();
+                slot.pendingBytes = 0;
             }
             lock.notifyAll();
         }
@@ -379,7 +391,7 @@ final class Outbox
                 return;
             Slot slot = batch.slot();
             for (int i = 0; i < accepted; i++)
-                slot.pending.poll();
+                slot.pendingBytes -= slot.pending.poll().length;
             if (accepted > 0)
                 slot.handedSeq = Frames.seq(batch.messages().get(accepted - 1));
             boolean refused = failure == null && accepted < batch.messages().size();

@@ -175,6 +175,24 @@ class OutboxTest
     }
 
     @Test
+    void aSendWaitsWhileItsSlotHoldsItsBytesOfMessagesNotHandedOver() throws Exception
+    {
+        transport.gate = new CountDownLatch(1);
+        byte[] mebibyte = new byte[1 << 20];
+        int fit = Outbox.PER_SLOT_BYTES / (mebibyte.length + Frames.HEADER);
+        for (int i = 0; i < fit; i++)
+            outbox.send("agent", mebibyte, "big");
+        Thread late = new Thread(() -> outbox.send("agent", mebibyte, "big"));
+        late.start();
+        late.join(200);
+        assertTrue(late.isAlive(), "the send beyond the slot's bytes waits");
+        transport.gate.countDown();
+        late.join(10_000);
+        assertTrue(outbox.flush(10_000));
+        assertEquals(fit + 1, transport.received.size());
+    }
+
+    @Test
     void aClosedOutboxRefusesSends() throws Exception
     {
         outbox.send("agent", message(1), "before");
