@@ -32,8 +32,11 @@ import java.util.concurrent.CompletableFuture;
  *       and those it had handled from their direct copy while their queue copy was still on its way (lingering up
  *       to 50 ms in the sender, or queued behind others). A listener whose effect must not be repeated checks
  *       for it (an id in the payload).
- *       The hold is bounded per receiver ({@code jetty.egg.queueCapacity}): a send that finds it full throws
- *       {@link IllegalStateException}, and a message accepted just before it filled up waits in the sender for
+ *       A process that stops gracefully stops receiving before its webapps (or the agent's hooks) stop: what comes
+ *       after that goes to its replacement. The hold is bounded per receiver, in messages
+ *       ({@code jetty.egg.queueCapacity}) and in bytes ({@code jetty.egg.queueBytes}): a send that finds it full
+ *       throws {@link IllegalStateException} naming the bound (after waiting up to 1 s for room; at once while the
+ *       receiver has taken nothing since), and a message accepted just before it filled up waits in the sender for
  *       room. Nothing is dropped silently. A message addressed by pid to a process that
  *       died before taking it is logged by the replacement, not delivered to it.</li>
  *   <li><b>Ordering</b>: the messages one process sends to another arrive in the order they were sent.</li>
