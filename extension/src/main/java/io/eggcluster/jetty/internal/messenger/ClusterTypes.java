@@ -1,5 +1,11 @@
 package io.eggcluster.jetty.internal.messenger;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
 /**
@@ -12,6 +18,33 @@ final class ClusterTypes
 {
     /** The cluster's {@code DataSerializableFactory} id. */
     static final int FACTORY_ID = 0x4567_6701;
+    /** The most frames one batch or hand-over may carry on the wire. */
+    private static final int MAX_FRAMES = 1 << 16;
+    /** The largest frame on the wire: the largest message allowed, and its header. */
+    private static final int MAX_FRAME_BYTES = (16 << 20) + Frames.HEADER;
+
+    /** What every cluster type shares: the factory, and its own class id. */
+    abstract static class Type implements IdentifiedDataSerializable
+    {
+        private final int classId;
+
+        Type(int classId)
+        {
+            this.classId = classId;
+        }
+
+        @Override
+        public final int getFactoryId()
+        {
+            return FACTORY_ID;
+        }
+
+        @Override
+        public final int getClassId()
+        {
+            return classId;
+        }
+    }
 
     private ClusterTypes()
     {
@@ -28,5 +61,39 @@ final class ClusterTypes
             case Offered.CLASS_ID -> new Offered();
             default -> null;
         };
+    }
+
+    /** Writes a list of frames: their count, then each as its length and bytes. */
+    static void writeFrames(ObjectDataOutput out, List<byte[]> frames) throws IOException
+    {
+        out.writeInt(frames.size());
+        for (byte[] frame : frames)
+        {
+            out.writeInt(frame.length);
+            out.write(frame);
+        }
+    }
+
+    /**
+     * Reads what {@link #writeFrames} wrote, checking the count and each length before allocating.
+     *
+     * @param what what the frames are, for the message ({@code a batch}, {@code a hand-over})
+     */
+    static List<byte[]> readFrames(ObjectDataInput in, String what) throws IOException
+    {
+        int count = in.readInt();
+        if (count < 0 || count > MAX_FRAMES)
+            throw new IOException("not " + what + " of the cluster's messages: " + count + " frames");
+        List<byte[]> read = new ArrayList<>(Math.min(count, 1024));
+        for (int i = 0; i < count; i++)
+        {
+            int length = in.readInt();
+            if (length < Frames.HEADER || length > MAX_FRAME_BYTES)
+                throw new IOException("not " + what + " of the cluster's messages: a frame of " + length + " bytes");
+            byte[] frame = new byte[length];
+            in.readFully(frame);
+            read.add(frame);
+        }
+        return read;
     }
 }

@@ -7,7 +7,6 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
 /**
  * {@link Batches#take} run on the Hazelcast member that owns a slot's queue: taking the batch and recording it as
@@ -16,7 +15,7 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
  * as Hazelcast's {@link IdentifiedDataSerializable} (five fields, read by this class's own code), never as a Java
  * serialized object: the member does not Java-deserialize anything (see {@link HazelcastSetup}).
  */
-final class DrainTask implements Callable<Taken>, IdentifiedDataSerializable, HazelcastInstanceAware
+final class DrainTask extends ClusterTypes.Type implements Callable<Taken>, HazelcastInstanceAware
 {
     static final int CLASS_ID = 1;
     /** The longest slot name a take may name ({@code agent}, {@code worker-N}). */
@@ -32,6 +31,7 @@ final class DrainTask implements Callable<Taken>, IdentifiedDataSerializable, Ha
     /** See {@link Batches#take} for the parameters. */
     DrainTask(String slot, long taker, long acknowledged, int max, long waitMs)
     {
+        super(CLASS_ID);
         this.slot = slot;
         this.taker = taker;
         this.acknowledged = acknowledged;
@@ -42,6 +42,7 @@ final class DrainTask implements Callable<Taken>, IdentifiedDataSerializable, Ha
     /** For {@link ClusterTypes}. */
     DrainTask()
     {
+        super(CLASS_ID);
     }
 
     @Override
@@ -55,18 +56,6 @@ final class DrainTask implements Callable<Taken>, IdentifiedDataSerializable, Ha
     {
         return HazelcastSetup.batches(member).take(member.getQueue(HazelcastTransport.QUEUE_PREFIX + slot), slot,
             taker, acknowledged, max, waitMs);
-    }
-
-    @Override
-    public int getFactoryId()
-    {
-        return ClusterTypes.FACTORY_ID;
-    }
-
-    @Override
-    public int getClassId()
-    {
-        return CLASS_ID;
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.eggcluster.jetty.internal.messenger;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -9,7 +8,6 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
 /**
  * {@link Batches#offer} run on the Hazelcast member that owns a slot's queue: the room in bytes is asked for and
@@ -17,15 +15,11 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
  * agent's and the workers' clients as Hazelcast's {@link IdentifiedDataSerializable}: every length is checked before
  * anything is allocated for it.
  */
-final class OfferTask implements Callable<Offered>, IdentifiedDataSerializable, HazelcastInstanceAware
+final class OfferTask extends ClusterTypes.Type implements Callable<Offered>, HazelcastInstanceAware
 {
     static final int CLASS_ID = 3;
     /** The longest slot name ({@code agent}, {@code worker-N}). */
     private static final int MAX_SLOT_CHARS = 64;
-    /** The most frames one hand-over carries: far above a sender's batch, a bound for what is read. */
-    private static final int MAX_FRAMES = 1 << 16;
-    /** The largest frame: the largest message jetty.egg.maxMessageBytes allows, and its header. */
-    private static final int MAX_FRAME_BYTES = (16 << 20) + Frames.HEADER;
 
     private String slot;
     private List<byte[]> frames;
@@ -33,6 +27,7 @@ final class OfferTask implements Callable<Offered>, IdentifiedDataSerializable, 
 
     OfferTask(String slot, List<byte[]> frames)
     {
+        super(CLASS_ID);
         this.slot = slot;
         this.frames = frames;
     }
@@ -40,6 +35,7 @@ final class OfferTask implements Callable<Offered>, IdentifiedDataSerializable, 
     /** For {@link ClusterTypes}. */
     OfferTask()
     {
+        super(CLASS_ID);
     }
 
     @Override
@@ -55,46 +51,18 @@ final class OfferTask implements Callable<Offered>, IdentifiedDataSerializable, 
     }
 
     @Override
-    public int getFactoryId()
-    {
-        return ClusterTypes.FACTORY_ID;
-    }
-
-    @Override
-    public int getClassId()
-    {
-        return CLASS_ID;
-    }
-
-    @Override
     public void writeData(ObjectDataOutput out) throws IOException
     {
         out.writeString(slot);
-        out.writeInt(frames.size());
-        for (byte[] frame : frames)
-        {
-            out.writeInt(frame.length);
-            out.write(frame);
-        }
+        ClusterTypes.writeFrames(out, frames);
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException
     {
         slot = in.readString();
-        int count = in.readInt();
-        if (slot == null || slot.isEmpty() || slot.length() > MAX_SLOT_CHARS || count < 0 || count > MAX_FRAMES)
-            throw new IOException("not a hand-over of the cluster's messages: slot " + slot + ", " + count + " frames");
-        List<byte[]> read = new ArrayList<>(Math.min(count, 1024));
-        for (int i = 0; i < count; i++)
-        {
-            int length = in.readInt();
-            if (length < Frames.HEADER || length > MAX_FRAME_BYTES)
-                throw new IOException("not a hand-over of the cluster's messages: a frame of " + length + " bytes");
-            byte[] frame = new byte[length];
-            in.readFully(frame);
-            read.add(frame);
-        }
-        frames = read;
+        if (slot == null || slot.isEmpty() || slot.length() > MAX_SLOT_CHARS)
+            throw new IOException("not a hand-over of the cluster's messages: slot " + slot);
+        frames = ClusterTypes.readFrames(in, "a hand-over");
     }
 }

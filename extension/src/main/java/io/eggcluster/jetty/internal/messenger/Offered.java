@@ -4,14 +4,13 @@ import java.io.IOException;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
 /**
  * What a hand-over to a slot's queue did ({@link Transport#offerAll}): how many of the messages, from the first, the
  * hold took, and when not all, which bound refused the next, for the error the sender sees. Travels from the member
  * to the sender as Hazelcast's {@link IdentifiedDataSerializable}.
  */
-final class Offered implements IdentifiedDataSerializable
+final class Offered extends ClusterTypes.Type
 {
     static final int CLASS_ID = 4;
     private static final int MAX_REFUSAL_CHARS = 1024;
@@ -25,6 +24,7 @@ final class Offered implements IdentifiedDataSerializable
      */
     Offered(int accepted, String refusal)
     {
+        super(CLASS_ID);
         this.accepted = accepted;
         this.refusal = refusal;
     }
@@ -32,6 +32,7 @@ final class Offered implements IdentifiedDataSerializable
     /** For {@link ClusterTypes}. */
     Offered()
     {
+        super(CLASS_ID);
     }
 
     int accepted()
@@ -45,18 +46,6 @@ final class Offered implements IdentifiedDataSerializable
     String refusal()
     {
         return refusal;
-    }
-
-    @Override
-    public int getFactoryId()
-    {
-        return ClusterTypes.FACTORY_ID;
-    }
-
-    @Override
-    public int getClassId()
-    {
-        return CLASS_ID;
     }
 
     @Override

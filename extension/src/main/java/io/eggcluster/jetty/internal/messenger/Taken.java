@@ -1,12 +1,10 @@
 package io.eggcluster.jetty.internal.messenger;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
 /**
  * What a take of a slot's messages returned ({@link Batches#take}): its frames, oldest first, the id the taker
@@ -14,17 +12,13 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
  * everything in the queue when it began has been taken (see {@link EarlyCopies}). Travels from the member to the taker as Hazelcast's
  * {@link IdentifiedDataSerializable}, read by this class's own code.
  */
-final class Taken implements IdentifiedDataSerializable
+final class Taken extends ClusterTypes.Type
 {
     static final int CLASS_ID = 2;
     /** A take that returned nothing, and found nothing in the queue. */
     static final Taken NOTHING = new Taken(0, List.of(), true);
     /** An acknowledgement, which takes nothing. */
     static final Taken NONE = new Taken(0, List.of(), false);
-    /** The most frames one take returns: far above what a take asks for, a bound for what is read. */
-    private static final int MAX_FRAMES = 1 << 16;
-    /** The largest frame: the largest message jetty.egg.maxMessageBytes allows, and its header. */
-    private static final int MAX_FRAME_BYTES = (16 << 20) + Frames.HEADER;
 
     private long id;
     private List<byte[]> frames;
@@ -32,6 +26,7 @@ final class Taken implements IdentifiedDataSerializable
 
     Taken(long id, List<byte[]> frames, boolean drained)
     {
+        super(CLASS_ID);
         this.id = id;
         this.frames = frames;
         this.drained = drained;
@@ -40,6 +35,7 @@ final class Taken implements IdentifiedDataSerializable
     /** For {@link ClusterTypes}. */
     Taken()
     {
+        super(CLASS_ID);
     }
 
     long id()
@@ -62,28 +58,11 @@ final class Taken implements IdentifiedDataSerializable
     }
 
     @Override
-    public int getFactoryId()
-    {
-        return ClusterTypes.FACTORY_ID;
-    }
-
-    @Override
-    public int getClassId()
-    {
-        return CLASS_ID;
-    }
-
-    @Override
     public void writeData(ObjectDataOutput out) throws IOException
     {
         out.writeLong(id);
         out.writeBoolean(drained);
-        out.writeInt(frames.size());
-        for (byte[] frame : frames)
-        {
-            out.writeInt(frame.length);
-            out.write(frame);
-        }
+        ClusterTypes.writeFrames(out, frames);
     }
 
     @Override
@@ -91,19 +70,10 @@ final class Taken implements IdentifiedDataSerializable
     {
         id = in.readLong();
         drained = in.readBoolean();
-        int count = in.readInt();
-        if (id < 0 || count < 0 || count > MAX_FRAMES || (count > 0) != (id > 0))
-            throw new IOException("not a batch of the cluster's messages: id " + id + ", " + count + " frames");
-        List<byte[]> read = new ArrayList<>(Math.min(count, 1024));
-        for (int i = 0; i < count; i++)
-        {
-            int length = in.readInt();
-            if (length < Frames.HEADER || length > MAX_FRAME_BYTES)
-                throw new IOException("not a batch of the cluster's messages: a frame of " + length + " bytes");
-            byte[] frame = new byte[length];
-            in.readFully(frame);
-            read.add(frame);
-        }
-        frames = read;
+        if (id < 0)
+            throw new IOException("not a batch of the cluster's messages: id " + id);
+        frames = ClusterTypes.readFrames(in, "a batch");
+        if (frames.isEmpty() != (id == 0))
+            throw new IOException("not a batch of the cluster's messages: id " + id + ", " + frames.size() + " frames");
     }
 }
