@@ -79,6 +79,29 @@ public final class ProcessGroup
         }
     }
 
+    /**
+     * Sends SIGKILL to group {@code pgid} after {@code delayMs}, from a shell started in that group, so that it
+     * happens even when this JVM, which leads the group, has exited by then (the shell ends with the group).
+     */
+    public static void killLater(long pgid, long delayMs)
+    {
+        if (pgid <= 1)
+            throw new IllegalArgumentException("not a process group: " + pgid);
+        String seconds = String.format(java.util.Locale.ROOT, "%.3f", delayMs / 1000.0);
+        try
+        {
+            new ProcessBuilder("sh", "-c", "sleep " + seconds + "; exec kill -s KILL -- -" + pgid)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        }
+        catch (IOException e)
+        {
+            // no shell: the halt that follows still ends this JVM, not what it started
+        }
+    }
+
     /** @return whether group {@code pgid} has a process left */
     public static boolean alive(long pgid)
     {

@@ -163,9 +163,13 @@ abstract class Child extends ContainerLifeCycle
         }, "egg-orphan-halt");
         halt.setDaemon(true);
         halt.start();
-        // the others of the group first: this JVM's own SIGTERM only starts the shutdown System.exit starts too
+        // the others of the group first: this JVM's own SIGTERM only starts the shutdown System.exit starts too;
+        // then SIGKILL for what ignores it, from a shell that outlives this JVM if this JVM exits sooner
         if (leads)
+        {
             ProcessGroup.signal(pid, "TERM");
+            ProcessGroup.killLater(pid, ORPHAN_HALT_MS);
+        }
         System.exit(3);
     }
 }

@@ -38,6 +38,8 @@ final class ControlServer extends AbstractLifeCycle
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
     static final long HANDSHAKE_MS = 2000;
     static final int MAX_CONNECTIONS = 256;
+    /** Room left in a Unix socket path (108 bytes) for {@code egg-cluster-<random>/control.sock}. */
+    private static final int MAX_PARENT_CHARS = 60;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** One child's end: its token, where its lines go, and whether its connection has ended. */
@@ -111,7 +113,11 @@ final class ControlServer extends AbstractLifeCycle
     @Override
     protected void doStart() throws Exception
     {
-        directory = Files.createTempDirectory("egg-cluster-",
+        // a Unix socket's path has at most ~107 bytes: a long java.io.tmpdir falls back to /tmp
+        Path parent = Path.of(System.getProperty("java.io.tmpdir"));
+        if (parent.toAbsolutePath().toString().length() > MAX_PARENT_CHARS)
+            parent = Path.of("/tmp");
+        directory = Files.createTempDirectory(parent, "egg-cluster-",
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         socket = directory.resolve("control.sock");
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
