@@ -115,6 +115,8 @@ public class Master extends ContainerLifeCycle
     private final AtomicBoolean signalled = new AtomicBoolean();
     /** Set as soon as a stop is asked for (a signal, the server stopping, a fatal error): nothing is forked after. */
     private volatile boolean stopRequested;
+    /** Held while a child is forked, and while a stop is first asked for: no fork slips past a stop. */
+    private final Object forkLock = new Object();
     /** The start.jar --dry-run JVM while it runs, so a stop does not leave it behind. */
     private volatile Process dryRun;
     private final Slot agent = new Slot(Role.AGENT, 0);
@@ -193,11 +195,15 @@ public class Master extends ContainerLifeCycle
         {
             if (!signalled.compareAndSet(false, true))
                 return;
-            // from now on nothing is forked, whatever events are still queued before the stop
-            stopRequested = true;
+            // from now on nothing is forked, whatever events are still queued before the stop; a fork under way
+            // finishes (and is logged) first, so the log shows every fork before this line
+            synchronized (forkLock)
+            {
+                stopRequested = true;
+                LOG.info("SIG{} received: stopping the cluster", name);
+            }
             Thread stopper = new Thread(() ->
             {
-                LOG.info("SIG{} received: stopping the cluster", name);
                 try
                 {
                     server.stop();
@@ -528,6 +534,14 @@ public class Master extends ContainerLifeCycle
 
     private void spawn(Slot slot)
     {
+        synchronized (forkLock)
+        {
+            spawnUnlessStopping(slot);
+        }
+    }
+
+    private void spawnUnlessStopping(Slot slot)
+    {
         if (stopRequested)
         {
             LOG.info("not forking {}#{}: the cluster is stopping", slot.role.id(), slot.id);
@@ -650,6 +664,14 @@ public class Master extends ContainerLifeCycle
      * of the next worker that dies.
      */
     private void forkStandby()
+    {
+        synchronized (forkLock)
+        {
+            forkStandbyUnlessStopping();
+        }
+    }
+
+    private void forkStandbyUnlessStopping()
     {
         if (stopRequested)
             return;
