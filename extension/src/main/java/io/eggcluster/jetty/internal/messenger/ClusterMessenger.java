@@ -379,15 +379,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
 
     private void skipped(byte[] frame, Throwable failure)
     {
-        try
-        {
-            LOG.warn("{} could not handle a message ({} bytes), skipping it: {}", self, frame.length,
-                Frames.describe(failure));
-        }
-        catch (Throwable x)
-        {
-            // not even that can be said (the heap is full): the frame is skipped all the same
-        }
+        Frames.logSkipped(LOG, String.valueOf(self), frame, failure);
     }
 
     private static void sleepQuietly()

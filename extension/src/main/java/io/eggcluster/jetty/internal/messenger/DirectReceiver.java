@@ -277,15 +277,7 @@ final class DirectReceiver
 
     private void skipped(byte[] frame, Throwable failure)
     {
-        try
-        {
-            LOG.warn("{}: direct messages: could not handle a message ({} bytes), skipping it: {}", owner, frame.length,
-                Frames.describe(failure));
-        }
-        catch (Throwable x)
-        {
-            // not even that can be said (the heap is full): the frame is skipped all the same
-        }
+        Frames.logSkipped(LOG, owner + ": direct messages:", frame, failure);
     }
 
     void close()

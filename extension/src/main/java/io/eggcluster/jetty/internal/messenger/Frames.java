@@ -48,4 +48,20 @@ final class Frames
             return failure.getClass().getName();
         }
     }
+
+    /**
+     * Logs that a frame was skipped because its handling failed, saying who and why; if even that fails (the heap is
+     * full), the frame is skipped all the same.
+     */
+    static void logSkipped(org.slf4j.Logger log, String who, byte[] frame, Throwable failure)
+    {
+        try
+        {
+            log.warn("{} could not handle a message ({} bytes), skipping it: {}", who, frame.length, describe(failure));
+        }
+        catch (Throwable x)
+        {
+            // not even that can be said
+        }
+    }
 }
