@@ -41,6 +41,11 @@ final class Cluster implements AutoCloseable
     private static final Pattern FORKED = Pattern.compile("(agent|worker)#(\\d+):(\\d+) forked");
 
     private final Path base;
+    /**
+     * The master's java.io.tmpdir, where it makes its control socket's directory: close() kills the master with
+     * SIGKILL, which leaves that directory behind, so each cluster gets a short one of its own and removes it.
+     */
+    private final Path tmp;
     private final int port;
     private final Process master;
     private final List<String> lines = new ArrayList<>();
@@ -48,8 +53,9 @@ final class Cluster implements AutoCloseable
     private final PrintWriter log;
     private final List<Thread> drains = new ArrayList<>();
 
-    private Cluster(Path base, int port, Process master) throws IOException
+    private Cluster(Path base, Path tmp, int port, Process master) throws IOException
     {
+        this.tmp = tmp;
         this.base = base;
         this.port = port;
         this.master = master;
@@ -72,6 +78,7 @@ final class Cluster implements AutoCloseable
         copyTree(template, base);
         customize.accept(base);
         // a test may choose the port (jetty.http.port=...); else a free one
+        Path tmp = Files.createTempDirectory("egg-it-");
         int port = freePort();
         for (String property : properties)
         {
@@ -84,14 +91,15 @@ final class Cluster implements AutoCloseable
         // signal the whole group without signalling itself
         List<String> command = new ArrayList<>(List.of("setsid", "env", "--default-signal=INT",
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-jar", home.resolve("start.jar").toString(), "jetty.http.host=127.0.0.1", "jetty.http.port=" + port));
+            "-Djava.io.tmpdir=" + tmp, "-jar", home.resolve("start.jar").toString(), "jetty.http.host=127.0.0.1",
+            "jetty.http.port=" + port));
         for (String property : properties)
         {
             if (!property.startsWith("jetty.http.port="))
                 command.add(property);
         }
         Process process = new ProcessBuilder(command).directory(base.toFile()).start();
-        return new Cluster(base, port, process);
+        return new Cluster(base, tmp, port, process);
     }
 
     static Cluster start(String name, String... properties) throws IOException
@@ -357,6 +365,14 @@ final class Cluster implements AutoCloseable
                 handle.get().onExit().completeOnTimeout(null, 10, TimeUnit.SECONDS).join();
         }
         log.close();
+        try (var walk = Files.walk(tmp))
+        {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+        catch (IOException ignored)
+        {
+            // a temp directory left is no test failure
+        }
     }
 
     static int freePort() throws IOException
