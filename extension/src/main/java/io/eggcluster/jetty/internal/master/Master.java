@@ -53,7 +53,7 @@ public class Master extends ContainerLifeCycle
     {
         final Role role;
         final int id;
-        ChildProcess child;
+        ChildJvm child;
         boolean ready;
         long deadlineNanos = Long.MAX_VALUE;
         String failure;
@@ -69,22 +69,22 @@ public class Master extends ContainerLifeCycle
     private final EggConfig config;
     private final ChildCommand command;
     /** What the children tell the master, handed to the event loop. */
-    private final ChildProcess.Events childEvents = new ChildProcess.Events()
+    private final ChildJvm.Events childEvents = new ChildJvm.Events()
     {
         @Override
-        public void onReport(ChildProcess child, String report)
+        public void onReport(ChildJvm child, String report)
         {
             events.add(() -> report(child, report));
         }
 
         @Override
-        public void onExit(ChildProcess child, int exitCode)
+        public void onExit(ChildJvm child, int exitCode)
         {
             events.add(() -> exited(child, exitCode));
         }
     };
     /** A worker JVM booted ahead of need (jetty.egg.standby), waiting for a slot; event loop only. */
-    private ChildProcess standby;
+    private ChildJvm standby;
     private static final long STANDBY_DELAY_MS = 1000;
     private boolean standbyPending;
     private long standbyDueNanos;
@@ -94,7 +94,7 @@ public class Master extends ContainerLifeCycle
     /** How long {@code jcmd ... VM.cds dynamic_dump} may take (it takes ~1 s) before it is killed. */
     private static final long JCMD_TIMEOUT_MS = 30_000;
     /** The standby being archived, kept out of service until the dump is done; event loop only. */
-    private ChildProcess dumping;
+    private ChildJvm dumping;
     /** Where the children's class data sharing archive is (jetty.egg.classDataSharing), once the launch is known. */
     private volatile Path cdsArchive;
     /** Whether this master asked a standby for the archive already (once per master). */
@@ -288,7 +288,7 @@ public class Master extends ContainerLifeCycle
                 String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
                 int exit = process.waitFor();
                 if (exit != 0)
-                    throw new IllegalStateException("it exited with " + ChildProcess.describeExit(exit) + ": " +
+                    throw new IllegalStateException("it exited with " + ChildJvm.describeExit(exit) + ": " +
                         ShellWords.redactProperties(output.strip()));
                 ChildCommand.Launch resolved = command.fromDryRun(output, file, config.classDataSharing());
                 if (config.classDataSharing())
@@ -349,7 +349,7 @@ public class Master extends ContainerLifeCycle
      * that it still is one, and keeps it out of service until {@code jcmd} is done (or has overrun its
      * {@link #JCMD_TIMEOUT_MS} and been killed).
      */
-    private void dumpArchiveLater(ChildProcess target, Path archive)
+    private void dumpArchiveLater(ChildJvm target, Path archive)
     {
         Thread timer = new Thread(() ->
         {
@@ -555,7 +555,7 @@ public class Master extends ContainerLifeCycle
             ChildCommand.Launch resolved = launch;
             List<String> argv = resolved != null ? resolved.command(slot.role, slot.id, sharedArchiveOptions()) :
                 command.command(slot.role, slot.id, properties);
-            ChildProcess child;
+            ChildJvm child;
             boolean fromStandby = standby != null && standby != dumping && slot.role == Role.WORKER &&
                 phase == Phase.READY;
             if (fromStandby)
@@ -566,7 +566,7 @@ public class Master extends ContainerLifeCycle
                 child.activate(slot.role, slot.id);
             }
             else
-                child = ChildProcess.start(slot.role, slot.id, argv, childEnvironment, control, childEvents);
+                child = ChildJvm.start(slot.role, slot.id, argv, childEnvironment, control, childEvents);
             slot.child = child;
             slot.ready = false;
             slot.failure = null;
@@ -580,7 +580,7 @@ public class Master extends ContainerLifeCycle
         }
     }
 
-    private Slot slotOf(ChildProcess child)
+    private Slot slotOf(ChildJvm child)
     {
         for (Slot slot : slots())
         {
@@ -590,7 +590,7 @@ public class Master extends ContainerLifeCycle
         return null;
     }
 
-    private void report(ChildProcess child, String report)
+    private void report(ChildJvm child, String report)
     {
         Slot slot = slotOf(child);
         if (slot == null || phase == Phase.STOPPING)
@@ -684,7 +684,7 @@ public class Master extends ContainerLifeCycle
             List<String> options = sharedArchiveOptions();
             boolean dump = options.isEmpty() && config.classDataSharing() && !archiveTried && cdsArchive != null;
             // the dump lists every class it cannot archive as a warning: not for the cluster's log
-            standby = ChildProcess.standby(resolved.standbyCommand(dump ? List.of(RECORD_DUMP_INFO,
+            standby = ChildJvm.standby(resolved.standbyCommand(dump ? List.of(RECORD_DUMP_INFO,
                 "-Xlog:cds=off,cds+dynamic=off") : options), childEnvironment, control, childEvents);
             LOG.info("{} forked, ready to replace a worker", standby);
             if (dump)
@@ -699,7 +699,7 @@ public class Master extends ContainerLifeCycle
         }
     }
 
-    private void exited(ChildProcess child, int exitCode)
+    private void exited(ChildJvm child, int exitCode)
     {
         if (child == standby)
         {
@@ -707,7 +707,7 @@ public class Master extends ContainerLifeCycle
             endGroupLater(child);
             if (phase == Phase.STOPPING)
                 return;
-            LOG.warn("{} exited with {} before it was needed", child, ChildProcess.describeExit(exitCode));
+            LOG.warn("{} exited with {} before it was needed", child, ChildJvm.describeExit(exitCode));
             logLastOutput(child);
             return;
         }
@@ -715,7 +715,7 @@ public class Master extends ContainerLifeCycle
         Slot slot = slotOf(child);
         if (slot == null || phase == Phase.STOPPING)
             return;
-        String why = slot.failure != null ? slot.failure : "exited with " + ChildProcess.describeExit(exitCode);
+        String why = slot.failure != null ? slot.failure : "exited with " + ChildJvm.describeExit(exitCode);
         if (phase != Phase.READY)
         {
             logLastOutput(child);
@@ -742,7 +742,7 @@ public class Master extends ContainerLifeCycle
      * What a dead child started (a webapp's subprocesses) dies with it: SIGTERM to its process group now, SIGKILL to
      * what is left after the stop timeout; in the background, the event loop goes on.
      */
-    private void endGroupLater(ChildProcess child)
+    private void endGroupLater(ChildJvm child)
     {
         if (!child.signalGroup("0"))
             return;
@@ -754,9 +754,9 @@ public class Master extends ContainerLifeCycle
     /**
      * Ends what the (exited) children left in their process groups: SIGTERM, then SIGKILL after the stop timeout.
      */
-    private void endGroups(List<ChildProcess> children)
+    private void endGroups(List<ChildJvm> children)
     {
-        List<ChildProcess> left = children.stream().filter(c -> c.signalGroup("TERM")).toList();
+        List<ChildJvm> left = children.stream().filter(c -> c.signalGroup("TERM")).toList();
         if (left.isEmpty())
             return;
         LOG.info("ending the processes {} left behind (SIGTERM to their process groups)", left);
@@ -770,7 +770,7 @@ public class Master extends ContainerLifeCycle
         {
             Thread.currentThread().interrupt();
         }
-        for (ChildProcess child : left)
+        for (ChildJvm child : left)
         {
             if (child.signalGroup("KILL"))
                 LOG.warn("processes {} left behind did not stop within {} ms (jetty.egg.stopTimeout): killed them", child,
@@ -779,7 +779,7 @@ public class Master extends ContainerLifeCycle
     }
 
     /** One log line per output line: the logger folds line breaks inside one message. */
-    private static void logLastOutput(ChildProcess child)
+    private static void logLastOutput(ChildJvm child)
     {
         List<String> tail = child.tail();
         LOG.warn("last {} lines of output of {}{}", tail.size(), child, tail.isEmpty() ? " (none)" : ":");
@@ -819,7 +819,7 @@ public class Master extends ContainerLifeCycle
 
     private void stop(List<Slot> slots)
     {
-        List<ChildProcess> alive = new ArrayList<>();
+        List<ChildJvm> alive = new ArrayList<>();
         for (Slot slot : slots)
         {
             if (slot.child != null && slot.child.isAlive())
@@ -832,7 +832,7 @@ public class Master extends ContainerLifeCycle
             return;
         LOG.info("stopping {}", alive);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.stopTimeoutMs() + 1000);
-        for (ChildProcess child : alive)
+        for (ChildJvm child : alive)
         {
             try
             {
@@ -843,7 +843,7 @@ public class Master extends ContainerLifeCycle
                     child.kill();
                     child.waitFor(5000);
                 }
-                LOG.info("{} stopped: {}", child, ChildProcess.describeExit(child.exitCode()));
+                LOG.info("{} stopped: {}", child, ChildJvm.describeExit(child.exitCode()));
             }
             catch (InterruptedException e)
             {

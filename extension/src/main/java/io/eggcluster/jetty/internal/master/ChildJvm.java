@@ -26,16 +26,16 @@ import io.eggcluster.jetty.internal.ProcessGroup;
  * its own channel on the master's control socket and handed to the master, its exit as an event once its output and
  * its reports are drained.
  */
-final class ChildProcess
+final class ChildJvm
 {
     private static final int TAIL_LINES = 20;
 
     /** What the master hears from a child. Called on the child's own pump threads. */
     interface Events
     {
-        void onReport(ChildProcess child, String report);
+        void onReport(ChildJvm child, String report);
 
-        void onExit(ChildProcess child, int exitCode);
+        void onExit(ChildJvm child, int exitCode);
     }
 
     private volatile Role role;
@@ -48,7 +48,7 @@ final class ChildProcess
     /** Whether the child leads a process group of its own (started through setsid): its group id is its pid. */
     private volatile boolean grouped;
 
-    private ChildProcess(Role role, int id, Process process)
+    private ChildJvm(Role role, int id, Process process)
     {
         this.role = role;
         this.id = id;
@@ -61,7 +61,7 @@ final class ChildProcess
      * @param environment what the child gets in its environment besides the master's own (its secrets)
      * @param control where the child's reports come in
      */
-    static ChildProcess start(Role role, int id, List<String> command, Map<String, String> environment,
+    static ChildJvm start(Role role, int id, List<String> command, Map<String, String> environment,
                               ControlServer control, Events events) throws IOException
     {
         return start(role, id, command, environment, control, events, false);
@@ -71,13 +71,13 @@ final class ChildProcess
      * Starts a standby worker ({@code io.eggcluster.jetty.internal.child.Standby}), named {@code standby:pid} until
      * {@link #activate} gives it a slot.
      */
-    static ChildProcess standby(List<String> command, Map<String, String> environment, ControlServer control,
+    static ChildJvm standby(List<String> command, Map<String, String> environment, ControlServer control,
                                 Events events) throws IOException
     {
         return start(Role.WORKER, 0, command, environment, control, events, true);
     }
 
-    private static ChildProcess start(Role role, int id, List<String> command, Map<String, String> environment,
+    private static ChildJvm start(Role role, int id, List<String> command, Map<String, String> environment,
                                       ControlServer control, Events events, boolean standby) throws IOException
     {
         List<String> argv = new ArrayList<>(ProcessGroup.newGroupPrefix());
@@ -86,15 +86,15 @@ final class ChildProcess
             .redirectInput(ProcessBuilder.Redirect.PIPE)
             .redirectOutput(ProcessBuilder.Redirect.PIPE)
             .redirectError(ProcessBuilder.Redirect.PIPE);
-        CompletableFuture<ChildProcess> started = new CompletableFuture<>();
+        CompletableFuture<ChildJvm> started = new CompletableFuture<>();
         ControlServer.Channel channel = control.open(report -> events.onReport(started.join(), report));
         builder.environment().putAll(environment);
         builder.environment().put(Control.ENV_SOCKET, control.socket().toString());
         builder.environment().put(Control.ENV_TOKEN, channel.token());
-        ChildProcess child;
+        ChildJvm child;
         try
         {
-            child = new ChildProcess(role, id, builder.start());
+            child = new ChildJvm(role, id, builder.start());
             child.grouped = argv.size() > command.size();
         }
         catch (IOException | RuntimeException e)
