@@ -1,19 +1,45 @@
 package io.eggcluster.jetty.internal;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+import io.eggcluster.jetty.api.Role;
+
 /**
- * What the master and its children exchange outside any webapp, and how.
+ * The control channel between the master and each child: every message in each direction, and its wire form.
  *
+ * <p>The channel is one connection per child to the master's control socket, a Unix domain socket in a directory
+ * only the master's user may enter, named by {@link #ENV_SOCKET}. The child's first line is its token
+ * ({@link #ENV_TOKEN}), which tells the master which child it is; the connection then stays open and carries, one
+ * UTF-8 line each (cut at {@link #MAX_LINE_CHARS}):</p>
+ *
+ * <table>
+ *   <caption>messages</caption>
+ *   <tr><th>direction</th><th>line</th><th>meaning</th></tr>
+ *   <tr><td>child to master</td><td>{@value #READY}</td><td>the server started, every webapp deployed, the
+ *   connectors are open</td></tr>
+ *   <tr><td>child to master</td><td>{@value #FAILED} <i>reason</i></td><td>start-up failed</td></tr>
+ *   <tr><td>master to child</td><td>{@value #START} <i>role</i> <i>id</i></td><td>a standby JVM becomes that child
+ *   (the first command a standby gets)</td></tr>
+ *   <tr><td>master to child</td><td>{@value #EGG_READY}</td><td>every process of the cluster is ready</td></tr>
+ * </table>
+ *
+ * <p>Anything else is logged and ignored by either side. Besides the socket:</p>
  * <ul>
- *   <li><b>Child to master</b>: report lines ({@link #READY}, {@link #FAILED} with the reason) on the master's
- *   control socket, a Unix domain socket in a directory only the master's user may enter, named by
- *   {@link #ENV_SOCKET}; the first line of a connection is the child's token ({@link #ENV_TOKEN}), which tells the
- *   master which child it is. A child's standard output and error are only output: nothing a webapp prints is ever
- *   obeyed.</li>
- *   <li><b>Master to child</b>: plain command lines ({@link #EGG_READY}, a standby's {@code start}) on the child's
- *   standard input, a pipe only the master holds; when it ends the master is gone and the child exits (no orphans,
- *   even after a SIGKILL of the master).</li>
- *   <li><b>Secrets</b> (the Hazelcast cluster name, the control token) reach a child in its environment, which only
- *   its user can read ({@code /proc/PID/environ}), never on its command line, which every local user can read.</li>
+ *   <li>a child's <b>standard input</b> is a pipe only the master holds and never writes: it is the child's
+ *   lifeline; when it ends the master is gone and the child exits (no orphans, even after a SIGKILL of the
+ *   master);</li>
+ *   <li>a child's <b>standard output and error</b> are only output: nothing a webapp prints is ever obeyed;</li>
+ *   <li><b>secrets</b> (the Hazelcast cluster name {@link #ENV_CLUSTER}, the control token) reach a child in its
+ *   environment, which only its user can read ({@code /proc/PID/environ}), never on its command line, which every
+ *   local user can read;</li>
+ *   <li>the <b>start properties</b> the master gives a child ({@link #ROLE_PROPERTY}, {@link #WORKER_ID_PROPERTY},
+ *   {@link #HAZELCAST_HOST_PROPERTY}, {@link #HAZELCAST_PORT_PROPERTY}) are on its command line or in the
+ *   children's properties file: none is a secret, and a user never sets them.</li>
  * </ul>
  */
 public final class Control
@@ -24,13 +50,25 @@ public final class Control
     public static final String ENV_SOCKET = "JETTY_EGG_CONTROL_SOCKET";
     /** Environment: this child's token, the first line it writes on the control socket. */
     public static final String ENV_TOKEN = "JETTY_EGG_CONTROL_TOKEN";
+
+    /** Start property the master sets: the child's role ({@code agent}, {@code worker}); unset is the master. */
+    public static final String ROLE_PROPERTY = "jetty.egg.role";
+    /** Start property the master sets: the child's slot (0 for the agent, 1..N for the workers). */
+    public static final String WORKER_ID_PROPERTY = "jetty.egg.workerId";
+    /** Start property the master sets: its Hazelcast member's address (the user's setting, passed on). */
+    public static final String HAZELCAST_HOST_PROPERTY = "jetty.egg.hazelcast.host";
+    /** Start property the master sets: its Hazelcast member's port (the one it picked when the user's is 0). */
+    public static final String HAZELCAST_PORT_PROPERTY = "jetty.egg.hazelcast.port";
+
     /** Child to master: the server started, every webapp deployed, the connectors are open. */
     public static final String READY = "ready";
     /** Child to master: start-up failed; the rest of the line says why. */
     public static final String FAILED = "failed";
     /** Master to child: every process of the cluster is ready. */
     public static final String EGG_READY = "egg-ready";
-    /** The longest line either side reads; a longer report is cut there. */
+    /** Master to a standby: become {@code <role> <id>}. */
+    public static final String START = "start";
+    /** The longest line either side reads; a longer line is cut there. */
     public static final int MAX_LINE_CHARS = 16 * 1024;
 
     private Control()
@@ -49,5 +87,99 @@ public final class Control
     public static String failed(String reason)
     {
         return FAILED + " " + reason.replaceAll("\\s*[\\r\\n]+\\s*", " | ");
+    }
+
+    /**
+     * @return the reason of a {@link #failed} line, or null when {@code line} is not one
+     */
+    public static String failure(String line)
+    {
+        if (line.equals(FAILED))
+            return "";
+        return line.startsWith(FAILED + " ") ? line.substring(FAILED.length() + 1).trim() : null;
+    }
+
+    public static String eggReady()
+    {
+        return EGG_READY;
+    }
+
+    /** @return the command that makes a standby the child {@code role#id} */
+    public static String start(Role role, int id)
+    {
+        return START + " " + role.id() + " " + id;
+    }
+
+    /** A parsed {@link #start} command. */
+    public record Start(Role role, int id)
+    {
+        /**
+         * @return the command, or null when {@code line} is not a well-formed {@link #START} command
+         */
+        public static Start parse(String line)
+        {
+            String[] words = line.trim().split(" ");
+            if (words.length != 3 || !words[0].equals(START) || !words[2].matches("[0-9]{1,3}"))
+                return null;
+            try
+            {
+                return new Start(Role.parse(words[1]), Integer.parseInt(words[2]));
+            }
+            catch (IllegalArgumentException e)
+            {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * Writes {@code line} and a line break, the line's own breaks folded into spaces (one message is one line).
+     */
+    public static void writeLine(WritableByteChannel channel, String line) throws IOException
+    {
+        String oneLine = line.replace('\n', ' ').replace('\r', ' ');
+        ByteBuffer buffer = ByteBuffer.wrap((oneLine + "\n").getBytes(StandardCharsets.UTF_8));
+        while (buffer.hasRemaining())
+            channel.write(buffer);
+    }
+
+    /** UTF-8 lines from a channel, each cut at {@link #MAX_LINE_CHARS} bytes (the rest of a longer line skipped). */
+    public static final class LineReader
+    {
+        private final ReadableByteChannel channel;
+        private final ByteBuffer buffer = ByteBuffer.allocate(8192).flip();
+
+        public LineReader(ReadableByteChannel channel)
+        {
+            this.channel = channel;
+        }
+
+        /** @return the next line, or null at the end of the stream (a last line without a break is dropped) */
+        public String readLine() throws IOException
+        {
+            byte[] line = new byte[256];
+            int length = 0;
+            while (true)
+            {
+                if (!buffer.hasRemaining())
+                {
+                    buffer.clear();
+                    int n = channel.read(buffer);
+                    buffer.flip();
+                    if (n < 0)
+                        return null;
+                    continue;
+                }
+                byte b = buffer.get();
+                if (b == '\n')
+                    return new String(line, 0, length, StandardCharsets.UTF_8);
+                if (length < MAX_LINE_CHARS)
+                {
+                    if (length == line.length)
+                        line = Arrays.copyOf(line, Math.min(MAX_LINE_CHARS, length * 2));
+                    line[length++] = b;
+                }
+            }
+        }
     }
 }

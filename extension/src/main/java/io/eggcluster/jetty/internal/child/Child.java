@@ -1,15 +1,7 @@
 package io.eggcluster.jetty.internal.child;
 
-import java.io.BufferedReader;
-import java.io.FileDescriptor;
-import java.io.FileInputStream;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-
 import io.eggcluster.jetty.api.EggProcess;
 import io.eggcluster.jetty.internal.Control;
-import io.eggcluster.jetty.internal.ProcessGroup;
 import io.eggcluster.jetty.internal.messenger.ProcessMessenger;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
@@ -18,25 +10,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the agent and the workers share: they report to the master on its control socket ({@link ControlLink})
- * once their server has started (or failed), take the master's commands on their standard input, and exit when that
- * stream ends, which is when the master is gone, however it went.
+ * What the agent and the workers share: they report to the master on the control channel ({@link ControlLink})
+ * once their server has started (or failed), take the master's commands from it, and exit when their
+ * {@link Lifeline} (standard input) ends, which is when the master is gone, however it went.
+ *
+ * <p>Threads: {@code egg-control-in} reads the master's commands from {@link #doStart} to {@link #doStop}; the
+ * {@link Lifeline} has its own, from when this child is configured until its server has stopped.</p>
  */
 abstract class Child extends ContainerLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(Child.class);
-    /** How long a child whose master vanished may take to stop before it halts. */
-    private static final long ORPHAN_HALT_MS = 1000;
 
     private final EggProcess process;
     private final ProcessMessenger messenger;
     private final ControlLink master;
+    private Thread commands;
 
     Child(Server server, ProcessMessenger messenger)
     {
         this.process = messenger.messenger().self();
         this.messenger = messenger;
-        this.master = ControlLink.fromEnvironment();
+        this.master = ControlLink.toMaster();
+        // from now until the server has stopped (after its webapps): a master that dies meanwhile ends this child
+        Lifeline lifeline = new Lifeline(process);
+        LifeCycle.start(lifeline);
+        server.addBean(lifeline, false);
         server.addEventListener(new LifeCycle.Listener()
         {
             @Override
@@ -57,23 +55,24 @@ abstract class Child extends ContainerLifeCycle
             {
                 // after the webapps, which may still send while they stop
                 LifeCycle.stop(messenger);
+                LifeCycle.stop(lifeline);
             }
         });
-        Thread watcher = new Thread(this::watchMaster, "egg-master-watch");
-        watcher.setDaemon(true);
-        watcher.start();
     }
 
     /**
      * Started after the webapps have deployed and before the connectors open: waits for the messenger's connection
      * (made in parallel with the deployment), so a process takes connections and reports ready only once it can
-     * send and receive messages.
+     * send and receive messages; then takes the master's commands.
      */
     @Override
     protected void doStart() throws Exception
     {
         messenger.awaitConnected();
         super.doStart();
+        commands = new Thread(this::obey, "egg-control-in");
+        commands.setDaemon(true);
+        commands.start();
     }
 
     /**
@@ -87,6 +86,9 @@ abstract class Child extends ContainerLifeCycle
     {
         messenger.messenger().stopReceiving();
         super.doStop();
+        master.stopReading();
+        if (commands != null)
+            commands.join(1000);
     }
 
     EggProcess process()
@@ -112,64 +114,20 @@ abstract class Child extends ContainerLifeCycle
         return text.toString();
     }
 
-    private void watchMaster()
+    /** The master's commands ({@link Control}), until the channel ends or this child stops. */
+    private void obey()
     {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(new FileInputStream(FileDescriptor.in),
-            StandardCharsets.UTF_8)))
+        for (String command = master.readCommand(); command != null; command = master.readCommand())
         {
-            for (String line = in.readLine(); line != null; line = in.readLine())
+            if (command.equals(Control.EGG_READY))
             {
-                if (line.equals(Control.EGG_READY))
-                {
-                    LOG.info("{} egg-ready", process);
-                    messenger.messenger().eggReady();
-                }
-                else
-                {
-                    LOG.warn("{} ignores an unknown command from the master: {}", process, line);
-                }
+                LOG.info("{} egg-ready", process);
+                messenger.messenger().eggReady();
+            }
+            else
+            {
+                LOG.warn("{} ignores an unknown command from the master: {}", process, command);
             }
         }
-        catch (IOException e)
-        {
-            LOG.warn("{} lost its master's pipe: {}", process, e.toString());
-        }
-        orphaned();
-    }
-
-    /**
-     * The master is gone (its end of our standard input closed): stop, and halt if stopping takes too long. What
-     * this process started (a webapp's subprocesses) is in its process group, which it leads: SIGTERM to the group
-     * now, SIGKILL (this JVM included) when the halt is due.
-     */
-    private void orphaned()
-    {
-        LOG.warn("{} lost its master (standard input closed): exiting", process);
-        long pid = ProcessHandle.current().pid();
-        boolean leads = ProcessGroup.leads(pid);
-        Thread halt = new Thread(() ->
-        {
-            try
-            {
-                Thread.sleep(ORPHAN_HALT_MS);
-            }
-            catch (InterruptedException ignored)
-            {
-                // halt now
-            }
-            if (leads)
-                ProcessGroup.signal(pid, "KILL");
-            Runtime.getRuntime().halt(3);
-        }, "egg-orphan-halt");
-        halt.setDaemon(true);
-        halt.start();
-        // the others of the group first: this JVM's own SIGTERM only starts the shutdown System.exit starts too;
-        // then SIGKILL for what ignores it, from a shell that outlives this JVM if this JVM exits sooner
-        if (leads)
-        {
-            ProcessGroup.signal(pid, "TERM");
-            ProcessGroup.killLater(pid, ORPHAN_HALT_MS);
-        }
-        System.exit(3);
     }
 }

@@ -1,30 +1,28 @@
 package io.eggcluster.jetty.internal.child;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.List;
 
-import io.eggcluster.jetty.api.Role;
+import io.eggcluster.jetty.internal.Control;
 import io.eggcluster.jetty.internal.messenger.ProcessMessenger;
 
 /**
  * The main class of a standby worker: a JVM the master starts ahead of need, with the class path and arguments of
- * a child, which loads the classes every worker needs and then waits on its standard input. When a worker dies, the
- * master writes {@code start worker <id>} to it: the standby puts that role and slot into its arguments and runs
- * them as any child runs ({@code XmlConfiguration}), so the replacement skips the JVM's start and much of its
- * class loading. End of input (the master is gone) ends the standby. The webapps deploy only after the start line,
- * so they see their real role and slot.
+ * a child, which loads the classes every worker needs, connects its control channel ({@link ControlLink}) and
+ * waits on it. When a worker dies, the master sends it {@link Control#start} ({@code start worker <id>}): the standby
+ * puts that role and slot into its arguments and runs them as any child runs ({@code XmlConfiguration}), so the
+ * replacement skips the JVM's start and much of its class loading; the child it becomes goes on with the same
+ * channel. The end of the channel (the master is gone, or stops) ends the standby. The webapps deploy only after
+ * the start command, so they see their real role and slot.
  */
 public final class Standby
 {
     static final String XML_MAIN = "org.eclipse.jetty.xml.XmlConfiguration";
-    public static final String START = "start";
     private static final long CONNECT_TIMEOUT_MS = 60_000;
     /** Loaded (and initialised) while waiting: Jetty's core, its XML configuration, the Hazelcast client. */
     private static final List<String> WARM_CLASSES = List.of(
@@ -59,26 +57,27 @@ public final class Standby
                 // only a warm-up: the real start loads what it needs
             }
         }
+        ControlLink master = ControlLink.toMaster();
         preconnect(args);
-        String line = readLine(System.in);
+        String line = master.readCommand();
         if (line == null)
             System.exit(0);
-        String[] words = line.trim().split(" ");
-        if (words.length != 3 || !words[0].equals(START))
+        Control.Start start = Control.Start.parse(line);
+        if (start == null)
         {
-            System.err.println("egg-cluster standby: expected '" + START + " <role> <id>' on standard input, got '" +
+            System.err.println("egg-cluster standby: expected '" + Control.START + " <role> <id>' from the master, got '" +
                 line + "'");
             System.exit(2);
         }
-        Role role = Role.parse(words[1]);
-        int id = Integer.parseInt(words[2]);
+        String role = Control.ROLE_PROPERTY + "=";
+        String workerId = Control.WORKER_ID_PROPERTY + "=";
         String[] resolved = new String[args.length];
         for (int i = 0; i < args.length; i++)
         {
-            if (args[i].startsWith("jetty.egg.role="))
-                resolved[i] = "jetty.egg.role=" + role.id();
-            else if (args[i].startsWith("jetty.egg.workerId="))
-                resolved[i] = "jetty.egg.workerId=" + id;
+            if (args[i].startsWith(role))
+                resolved[i] = role + start.role().id();
+            else if (args[i].startsWith(workerId))
+                resolved[i] = workerId + start.id();
             else
                 resolved[i] = args[i];
         }
@@ -99,7 +98,7 @@ public final class Standby
      */
     private static void preconnect(String[] args) throws IOException
     {
-        String cluster = System.getenv(io.eggcluster.jetty.internal.Control.ENV_CLUSTER);
+        String cluster = System.getenv(Control.ENV_CLUSTER);
         Properties properties = new Properties();
         for (String arg : args)
         {
@@ -113,22 +112,9 @@ public final class Standby
             else if (arg.indexOf('=') > 0 && !arg.startsWith("-"))
                 properties.setProperty(arg.substring(0, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
         }
-        String host = properties.getProperty("jetty.egg.hazelcast.host");
-        String port = properties.getProperty("jetty.egg.hazelcast.port", "0");
+        String host = properties.getProperty(Control.HAZELCAST_HOST_PROPERTY);
+        String port = properties.getProperty(Control.HAZELCAST_PORT_PROPERTY, "0");
         if (cluster != null && host != null && port.matches("[1-9][0-9]{0,4}"))
             ProcessMessenger.preconnect(cluster, host, Integer.parseInt(port), CONNECT_TIMEOUT_MS);
-    }
-
-    /** One line, read byte by byte: what follows it stays in the stream for the child's own watcher. */
-    private static String readLine(InputStream in) throws IOException
-    {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        for (int b = in.read(); b != '\n'; b = in.read())
-        {
-            if (b < 0)
-                return null;
-            line.write(b);
-        }
-        return line.toString(StandardCharsets.UTF_8);
     }
 }

@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -13,6 +12,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 import io.eggcluster.jetty.api.Role;
@@ -20,11 +20,12 @@ import io.eggcluster.jetty.internal.Control;
 import io.eggcluster.jetty.internal.ProcessGroup;
 
 /**
- * One child JVM seen from the master: started with its standard input as a pipe from the master (so it dies with
- * the master) and its secrets in its environment, both output streams drained line by line and printed with a
- * {@code [role#id:pid]} prefix (only printed: nothing it prints is obeyed), its reports ({@link Control}) taken from
- * its own channel on the master's control socket and handed to the master, its exit as an event once its output and
- * its reports are drained.
+ * The master's handle on one forked child JVM: started with its standard input as a pipe from the master that is
+ * never written (its lifeline: it dies with the master) and its secrets in its environment, both output streams
+ * drained line by line and printed with a {@code [role#id:pid]} prefix (only printed: nothing it prints is obeyed),
+ * its control channel ({@link Control}) on the master's control socket: its reports handed to the master, the
+ * master's commands ({@link #send}) written to it; its exit as an event once its output and its reports are drained.
+ * Its output is drained on the threads of the executor the master gives it.
  */
 final class ChildJvm
 {
@@ -44,7 +45,7 @@ final class ChildJvm
     private volatile String name;
     private volatile long startNanos = System.nanoTime();
     private final Deque<String> tail = new ArrayDeque<>();
-    private final OutputStream stdin;
+    private volatile ControlServer.Channel channel;
     /** Whether the child leads a process group of its own (started through setsid): its group id is its pid. */
     private volatile boolean grouped;
 
@@ -54,7 +55,6 @@ final class ChildJvm
         this.id = id;
         this.process = process;
         this.name = role.id() + "#" + id + ":" + process.pid();
-        this.stdin = process.getOutputStream();
     }
 
     /**
@@ -62,9 +62,9 @@ final class ChildJvm
      * @param control where the child's reports come in
      */
     static ChildJvm start(Role role, int id, List<String> command, Map<String, String> environment,
-                              ControlServer control, Events events) throws IOException
+                          ControlServer control, Executor pumps, Events events) throws IOException
     {
-        return start(role, id, command, environment, control, events, false);
+        return start(role, id, command, environment, control, pumps, events, false);
     }
 
     /**
@@ -72,13 +72,14 @@ final class ChildJvm
      * {@link #activate} gives it a slot.
      */
     static ChildJvm standby(List<String> command, Map<String, String> environment, ControlServer control,
-                                Events events) throws IOException
+                            Executor pumps, Events events) throws IOException
     {
-        return start(Role.WORKER, 0, command, environment, control, events, true);
+        return start(Role.WORKER, 0, command, environment, control, pumps, events, true);
     }
 
     private static ChildJvm start(Role role, int id, List<String> command, Map<String, String> environment,
-                                      ControlServer control, Events events, boolean standby) throws IOException
+                                  ControlServer control, Executor pumps, Events events, boolean standby)
+        throws IOException
     {
         List<String> argv = new ArrayList<>(ProcessGroup.newGroupPrefix());
         argv.addAll(command);
@@ -102,11 +103,12 @@ final class ChildJvm
             control.close(channel);
             throw e;
         }
+        child.channel = channel;
         started.complete(child);
         if (standby)
             child.name = "standby:" + child.process.pid();
-        CompletableFuture<Void> out = child.pump(child.process.getInputStream(), System.out, "out");
-        CompletableFuture<Void> err = child.pump(child.process.getErrorStream(), System.err, "err");
+        CompletableFuture<Void> out = child.pump(pumps, child.process.getInputStream(), System.out);
+        CompletableFuture<Void> err = child.pump(pumps, child.process.getErrorStream(), System.err);
         child.process.onExit().thenCompose(p ->
             {
                 channel.processEnded();
@@ -120,10 +122,10 @@ final class ChildJvm
         return child;
     }
 
-    private CompletableFuture<Void> pump(InputStream in, PrintStream to, String stream)
+    private CompletableFuture<Void> pump(Executor executor, InputStream in, PrintStream to)
     {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread thread = new Thread(() ->
+        executor.execute(() ->
         {
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)))
             {
@@ -141,9 +143,7 @@ final class ChildJvm
             {
                 done.complete(null);
             }
-        }, "egg-" + stream + "-" + name);
-        thread.setDaemon(true);
-        thread.start();
+        });
         return done;
     }
 
@@ -171,26 +171,16 @@ final class ChildJvm
         this.id = id;
         this.name = role.id() + "#" + id + ":" + process.pid();
         this.startNanos = System.nanoTime();
-        send(io.eggcluster.jetty.internal.child.Standby.START + " " + role.id() + " " + id);
+        send(Control.start(role, id));
     }
 
     /**
-     * Writes one command line to the child's standard input; a child that is gone is ignored (its exit is reported).
+     * Sends one command ({@link Control}) on the child's control channel, as soon as the child has connected; a
+     * child that is gone is ignored (its exit is reported).
      */
     void send(String command)
     {
-        try
-        {
-            synchronized (stdin)
-            {
-                stdin.write((command + "\n").getBytes(StandardCharsets.UTF_8));
-                stdin.flush();
-            }
-        }
-        catch (IOException ignored)
-        {
-            // the child is gone; its exit is reported by onExit
-        }
+        channel.send(command);
     }
 
     /**

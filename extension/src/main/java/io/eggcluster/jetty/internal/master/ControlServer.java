@@ -3,37 +3,47 @@ package io.eggcluster.jetty.internal.master;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import io.eggcluster.jetty.internal.Control;
-import org.eclipse.jetty.util.component.AbstractLifeCycle;
+import org.eclipse.jetty.util.annotation.ManagedAttribute;
+import org.eclipse.jetty.util.annotation.ManagedObject;
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.eclipse.jetty.util.component.Dumpable;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The master's end of the children's reports ({@link Control}): a Unix domain socket in a fresh directory of mode
- * 0700, so only the master's user can connect, and each connection must first present the token of one child, so a
- * connection speaks for exactly one child and nothing else is obeyed. A connection that does not present a known
- * token within {@link #HANDSHAKE_MS} is closed; at most {@link #MAX_CONNECTIONS} are open at once; lines are cut at
- * {@link Control#MAX_LINE_CHARS}.
+ * The master's end of the control channel ({@link Control}, which lists every message): a Unix domain socket in a
+ * fresh directory of mode 0700, so only the master's user can connect, and each connection must first present the
+ * token of one child, so a connection speaks for exactly one child and nothing else is obeyed. A connection that
+ * does not present a known token within {@link #HANDSHAKE_MS} is closed; at most {@link #MAX_CONNECTIONS} are open at
+ * once; a token is good for one connection; lines are cut at {@link Control#MAX_LINE_CHARS}. The connection stays
+ * open: the child's reports come in on it, the master's commands ({@link Channel#send}) go out on it.
+ *
+ * <p>Threads: the acceptor and one reader per connection run on this component's {@link QueuedThreadPool}
+ * ({@code egg-control}), the handshake deadlines on its {@link ScheduledExecutorScheduler}; both are its beans,
+ * started and stopped with it.</p>
  */
-final class ControlServer extends AbstractLifeCycle
+@ManagedObject("The master's end of the control channel to its children")
+final class ControlServer extends ContainerLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
     static final long HANDSHAKE_MS = 2000;
@@ -42,12 +52,15 @@ final class ControlServer extends AbstractLifeCycle
     private static final int MAX_PARENT_CHARS = 60;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** One child's end: its token, where its lines go, and whether its connection has ended. */
-    static final class Channel
+    /** One child's end: its token, where its lines go, its connection once made, and whether it has ended. */
+    static final class Channel implements Dumpable
     {
         private final String token;
         private final Consumer<String> sink;
         private final CompletableFuture<Void> ended = new CompletableFuture<>();
+        /** Commands sent before the child connected, written as soon as it does. */
+        private final List<String> pending = new ArrayList<>();
+        private SocketChannel connection;
         private volatile boolean connected;
 
         private Channel(String token, Consumer<String> sink)
@@ -76,19 +89,96 @@ final class ControlServer extends AbstractLifeCycle
             if (!connected)
                 ended.complete(null);
         }
+
+        /**
+         * Sends one command line to the child: now when it is connected, else as soon as it connects. A child that
+         * is gone is ignored (its exit is reported).
+         */
+        synchronized void send(String command)
+        {
+            if (ended.isDone())
+                return;
+            if (connection == null)
+            {
+                pending.add(command);
+                return;
+            }
+            write(command);
+        }
+
+        private synchronized void attach(SocketChannel connection)
+        {
+            this.connection = connection;
+            connected = true;
+            pending.forEach(this::write);
+            pending.clear();
+        }
+
+        private void write(String command)
+        {
+            try
+            {
+                Control.writeLine(connection, command);
+            }
+            catch (IOException ignored)
+            {
+                // the child is gone: its exit is reported
+            }
+        }
+
+        @Override
+        public String toString()
+        {
+            return "channel " + (connected ? "connected" : "not connected") + (ended.isDone() ? ", ended" : "");
+        }
+
+        @Override
+        public void dump(Appendable out, String indent) throws IOException
+        {
+            out.append(toString()).append(System.lineSeparator());
+        }
     }
 
     private final Map<String, Channel> channels = new ConcurrentHashMap<>();
     private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
+    private final QueuedThreadPool threads = new QueuedThreadPool(MAX_CONNECTIONS + 1, 1);
+    private final Scheduler deadlines = new ScheduledExecutorScheduler("egg-control-deadlines", true);
     private Path directory;
-    private Path socket;
+    private volatile Path socket;
     private ServerSocketChannel server;
-    private ScheduledExecutorService deadlines;
+
+    ControlServer()
+    {
+        threads.setName("egg-control");
+        threads.setDaemon(true);
+        threads.setReservedThreads(0);
+        threads.setStopTimeout(1000);
+        addBean(threads);
+        addBean(deadlines);
+    }
 
     /** @return the socket's path, for the children's environment */
+    @ManagedAttribute("The control socket's path")
+    public String getSocket()
+    {
+        return String.valueOf(socket);
+    }
+
     Path socket()
     {
         return socket;
+    }
+
+    @ManagedAttribute("Connections open on the control socket")
+    public int getConnections()
+    {
+        return connections.size();
+    }
+
+    @ManagedAttribute("Children's tokens not presented yet")
+    public int getChannels()
+    {
+        return channels.size();
     }
 
     /**
@@ -122,16 +212,8 @@ final class ControlServer extends AbstractLifeCycle
         socket = directory.resolve("control.sock");
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
-        deadlines = Executors.newSingleThreadScheduledExecutor(r ->
-        {
-            Thread thread = new Thread(r, "egg-control-deadlines");
-            thread.setDaemon(true);
-            return thread;
-        });
-        Thread acceptor = new Thread(this::accept, "egg-control-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
         super.doStart();
+        threads.execute(this::accept);
     }
 
     @Override
@@ -139,11 +221,16 @@ final class ControlServer extends AbstractLifeCycle
     {
         closeQuietly(server);
         connections.forEach(ControlServer::closeQuietly);
-        deadlines.shutdownNow();
+        super.doStop();
         Files.deleteIfExists(socket);
         Files.deleteIfExists(directory);
         channels.values().forEach(c -> c.ended.complete(null));
-        super.doStop();
+    }
+
+    @Override
+    public void dump(Appendable out, String indent) throws IOException
+    {
+        dumpObjects(out, indent, "socket " + socket + ", " + connections.size() + " connection(s)");
     }
 
     private void accept()
@@ -177,10 +264,9 @@ final class ControlServer extends AbstractLifeCycle
                 closeQuietly(connection);
                 continue;
             }
+            // the pool has a thread for each connection the cap allows, and one for this loop
             connections.add(connection);
-            Thread reader = new Thread(() -> read(connection), "egg-control-in");
-            reader.setDaemon(true);
-            reader.start();
+            threads.execute(() -> read(connection));
         }
     }
 
@@ -189,19 +275,20 @@ final class ControlServer extends AbstractLifeCycle
         Channel channel = null;
         try (connection)
         {
-            LineReader in = new LineReader(connection);
-            var deadline = deadlines.schedule(() -> closeQuietly(connection), HANDSHAKE_MS, TimeUnit.MILLISECONDS);
+            Control.LineReader in = new Control.LineReader(connection);
+            Scheduler.Task deadline = deadlines.schedule(() -> closeQuietly(connection), HANDSHAKE_MS,
+                TimeUnit.MILLISECONDS);
             String token = in.readLine();
-            deadline.cancel(false);
-            channel = token == null ? null : channels.get(token);
-            if (channel == null || channel.connected)
+            deadline.cancel();
+            // single use: the token is gone once presented, right or wrong connection
+            channel = token == null ? null : channels.remove(token);
+            if (channel == null)
             {
                 if (token != null)
                     LOG.warn("control socket {}: a connection presented no token of a child; closed", socket);
-                channel = null;
                 return;
             }
-            channel.connected = true;
+            channel.attach(connection);
             for (String line = in.readLine(); line != null; line = in.readLine())
                 channel.sink.accept(line);
         }
@@ -214,45 +301,6 @@ final class ControlServer extends AbstractLifeCycle
             connections.remove(connection);
             if (channel != null)
                 channel.ended.complete(null);
-        }
-    }
-
-    /** UTF-8 lines from a channel, each cut at {@link Control#MAX_LINE_CHARS} bytes. */
-    private static final class LineReader
-    {
-        private final SocketChannel channel;
-        private final ByteBuffer buffer = ByteBuffer.allocate(8192).flip();
-
-        LineReader(SocketChannel channel)
-        {
-            this.channel = channel;
-        }
-
-        String readLine() throws IOException
-        {
-            byte[] line = new byte[256];
-            int length = 0;
-            while (true)
-            {
-                if (!buffer.hasRemaining())
-                {
-                    buffer.clear();
-                    int n = channel.read(buffer);
-                    buffer.flip();
-                    if (n < 0)
-                        return null;
-                    continue;
-                }
-                byte b = buffer.get();
-                if (b == '\n')
-                    return new String(line, 0, length, StandardCharsets.UTF_8);
-                if (length < Control.MAX_LINE_CHARS)
-                {
-                    if (length == line.length)
-                        line = java.util.Arrays.copyOf(line, Math.min(Control.MAX_LINE_CHARS, length * 2));
-                    line[length++] = b;
-                }
-            }
         }
     }
 

@@ -26,6 +26,7 @@ import io.eggcluster.jetty.internal.messenger.HazelcastSetup;
 import io.eggcluster.jetty.internal.messenger.HazelcastTransport;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,6 +110,8 @@ public class Master extends ContainerLifeCycle
     private final Map<String, String> childEnvironment = Map.of(Control.ENV_CLUSTER, clusterName);
     /** Where the children report (their standard output is only output). */
     private final ControlServer control = new ControlServer();
+    /** Drains the children's output: two threads a child, for as long as it runs. */
+    private final QueuedThreadPool output = new QueuedThreadPool();
     private final int hazelcastPort;
     private final CompletableFuture<HazelcastInstance> member = new CompletableFuture<>();
     private final BlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
@@ -149,7 +152,14 @@ public class Master extends ContainerLifeCycle
         this.hazelcastPort = config.hazelcastPort() != 0 ? config.hazelcastPort() : HazelcastSetup.freePort(config.hazelcastHost());
         childProperties.put("jetty.egg.hazelcast.host", config.hazelcastHost());
         childProperties.put("jetty.egg.hazelcast.port", String.valueOf(hazelcastPort));
+        output.setName("egg-child-output");
+        output.setDaemon(true);
+        output.setReservedThreads(0);
+        // two a child: the agent, the workers, a standby, and the predecessors whose output is still draining
+        output.setMaxThreads(2 * (config.workers() + 8));
+        output.setMinThreads(2);
         addBean(control);
+        addBean(output);
     }
 
     @Override
@@ -566,7 +576,7 @@ public class Master extends ContainerLifeCycle
                 child.activate(slot.role, slot.id);
             }
             else
-                child = ChildJvm.start(slot.role, slot.id, argv, childEnvironment, control, childEvents);
+                child = ChildJvm.start(slot.role, slot.id, argv, childEnvironment, control, output, childEvents);
             slot.child = child;
             slot.ready = false;
             slot.failure = null;
@@ -597,8 +607,8 @@ public class Master extends ContainerLifeCycle
             return;
         if (report.equals(Control.READY))
             ready(slot);
-        else if (report.startsWith(Control.FAILED))
-            fail(slot, "failed to start: " + report.substring(Control.FAILED.length()).trim());
+        else if (Control.failure(report) != null)
+            fail(slot, "failed to start: " + Control.failure(report));
         else
             LOG.warn("{} sent an unknown report, ignored: {}", child, report);
     }
@@ -633,7 +643,7 @@ public class Master extends ContainerLifeCycle
             }
             case READY ->
             {
-                slot.child.send(Control.EGG_READY);
+                slot.child.send(Control.eggReady());
                 standbyDue();
             }
             default ->
@@ -645,7 +655,7 @@ public class Master extends ContainerLifeCycle
     private void eggReady()
     {
         phase = Phase.READY;
-        slots().forEach(slot -> slot.child.send(Control.EGG_READY));
+        slots().forEach(slot -> slot.child.send(Control.eggReady()));
         LOG.info("egg-ready in {} ms: agent {}, workers [{}], serving {}",
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), agent.child,
             workers.stream().map(w -> w.child.toString()).collect(Collectors.joining(", ")), url);
@@ -685,7 +695,7 @@ public class Master extends ContainerLifeCycle
             boolean dump = options.isEmpty() && config.classDataSharing() && !archiveTried && cdsArchive != null;
             // the dump lists every class it cannot archive as a warning: not for the cluster's log
             standby = ChildJvm.standby(resolved.standbyCommand(dump ? List.of(RECORD_DUMP_INFO,
-                "-Xlog:cds=off,cds+dynamic=off") : options), childEnvironment, control, childEvents);
+                "-Xlog:cds=off,cds+dynamic=off") : options), childEnvironment, control, output, childEvents);
             LOG.info("{} forked, ready to replace a worker", standby);
             if (dump)
             {
