@@ -31,6 +31,25 @@ public final class EggCluster
     private static final Logger LOG = LoggerFactory.getLogger(EggCluster.class);
     private static final String DEPLOYMENT_SCANNER = "org.eclipse.jetty.deploy.DeploymentScanner";
 
+    /**
+     * The master's start that failed ({@link Master} throws when the cluster cannot reach egg-ready) ends the JVM
+     * with status 1 and one clean line, as a bad property does, rather than start.jar's stack trace and status 254.
+     * Called inside {@code Server.start()}, with the server FAILED: Jetty's shutdown hook leaves it alone.
+     */
+    private static final LifeCycle.Listener EXIT_ON_FAILED_START = new LifeCycle.Listener()
+    {
+        @Override
+        public void lifeCycleFailure(LifeCycle event, Throwable cause)
+        {
+            if (!(event instanceof Server))
+                return;
+            if (!String.valueOf(cause.getMessage()).startsWith("egg-cluster failed: "))
+                LOG.error("egg-cluster failed: {}", cause.toString());
+            LOG.error("egg-cluster master exits with status 1");
+            System.exit(1);
+        }
+    };
+
     private EggCluster()
     {
     }
@@ -94,6 +113,7 @@ public final class EggCluster
                 removeDeployment(server);
                 server.addBean(new NoConnectors(server), true);
                 server.addBean(new Master(server, config, urls, port));
+                server.addEventListener(EXIT_ON_FAILED_START);
             }
             case AGENT ->
             {

@@ -37,8 +37,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Everything that changes the cluster happens on one thread, {@code egg-master}, which takes events (a child's
  * report, a child's exit, a deadline, a stop) from a queue: no locks, and the order of events is the order of
- * decisions. Before egg-ready any failure (a child that dies, reports a failed start or misses its start timeout)
- * stops everything and exits the JVM with status 1; Egg does the same.</p>
+ * decisions.</p>
+ *
+ * <p>{@link #doStart} returns once the cluster is egg-ready, so Jetty's "Started Server" line means the workers
+ * serve; before egg-ready any failure (a child that dies, reports a failed start or misses its start timeout) stops
+ * everything and is thrown out of {@code start()} (Egg fails its start the same way). A stop asked for meanwhile (a
+ * signal) ends {@code doStart} normally, and the stop follows. After egg-ready a failure (the restart limit) stops the
+ * cluster and exits the JVM with status 1.</p>
  */
 public class Master extends ContainerLifeCycle
 {
@@ -126,6 +131,10 @@ public class Master extends ContainerLifeCycle
     private final List<Slot> workers = new ArrayList<>();
     private RestartLimiter restarts;
     private Thread loop;
+    /** Done once the event loop has left: the cluster is stopped, the children are gone. */
+    private final java.util.concurrent.CountDownLatch loopEnded = new java.util.concurrent.CountDownLatch(1);
+    /** Egg-ready (normally), a stop asked for before it (normally), or the start-up's failure (exceptionally). */
+    private final CompletableFuture<Void> started = new CompletableFuture<>();
     private Phase phase;
     private long startNanos;
     private volatile int exitStatus;
@@ -180,20 +189,39 @@ public class Master extends ContainerLifeCycle
         resolveLaunch();
         loop = new Thread(this::run, "egg-master");
         loop.start();
+        try
+        {
+            started.get();
+        }
+        catch (java.util.concurrent.ExecutionException | InterruptedException e)
+        {
+            if (e instanceof InterruptedException)
+            {
+                Thread.currentThread().interrupt();
+                events.add(this::stopAll);
+            }
+            awaitLoopEnd();
+            super.doStop();
+            Files.deleteIfExists(execProperties());
+            throw e instanceof java.util.concurrent.ExecutionException && e.getCause() instanceof Exception x ? x : e;
+        }
     }
 
     @Override
     protected void doStop() throws Exception
     {
         stopRequested = true;
-        Thread thread = loop;
-        if (thread != null && thread.isAlive() && Thread.currentThread() != thread)
-        {
-            events.add(this::stopAll);
-            thread.join(2 * config.stopTimeoutMs() + 10_000);
-        }
+        events.add(this::stopAll);
+        awaitLoopEnd();
         super.doStop();
         Files.deleteIfExists(execProperties());
+    }
+
+    /** Waits for the event loop to have stopped the cluster; the loop may be the thread that is exiting the JVM. */
+    private void awaitLoopEnd() throws InterruptedException
+    {
+        if (loop != null && Thread.currentThread() != loop)
+            loopEnded.await(2 * config.stopTimeoutMs() + 10_000, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -212,20 +240,19 @@ public class Master extends ContainerLifeCycle
                 stopRequested = true;
                 LOG.info("SIG{} received: stopping the cluster", name);
             }
-            Thread stopper = new Thread(() ->
+            // the cluster now (a start under way returns, and holds the server's lifecycle until it does), then the
+            // server; the JVM runs each signal handler on a thread of its own, which may wait for both
+            events.add(this::stopAll);
+            try
             {
-                try
-                {
-                    server.stop();
-                }
-                catch (Throwable x)
-                {
-                    LOG.warn("stopping the master failed", x);
-                    exitStatus = Math.max(exitStatus, 1);
-                }
-                System.exit(exitStatus);
-            }, "egg-master-stop");
-            stopper.start();
+                server.stop();
+            }
+            catch (Throwable x)
+            {
+                LOG.warn("stopping the master failed", x);
+                exitStatus = Math.max(exitStatus, 1);
+            }
+            System.exit(exitStatus);
         });
         if (previous == sun.misc.SignalHandler.SIG_IGN)
             LOG.warn("SIG{} is ignored by this process (it was started with SIG{} ignored, e.g. in the background " +
@@ -479,6 +506,25 @@ public class Master extends ContainerLifeCycle
 
     private void run()
     {
+        try
+        {
+            loop();
+        }
+        finally
+        {
+            started.complete(null);
+            loopEnded.countDown();
+        }
+        if (exitStatus != 0)
+        {
+            // after egg-ready nobody waits for a failure: the JVM exits, its shutdown hook stops the server
+            LOG.error("egg-cluster master exits with status {}", exitStatus);
+            System.exit(exitStatus);
+        }
+    }
+
+    private void loop()
+    {
         spawn(agent);
         phase = Phase.STARTING_AGENT;
         while (!done)
@@ -655,6 +701,7 @@ public class Master extends ContainerLifeCycle
     private void eggReady()
     {
         phase = Phase.READY;
+        started.complete(null);
         slots().forEach(slot -> slot.child.send(Control.eggReady()));
         LOG.info("egg-ready in {} ms: agent {}, workers [{}], serving {}",
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), agent.child,
@@ -797,16 +844,15 @@ public class Master extends ContainerLifeCycle
     }
 
     /**
-     * Stops everything and exits the JVM with status 1, from another thread (System.exit runs Jetty's shutdown hook,
-     * which stops this component and would wait for this thread).
+     * Stops everything; before egg-ready the failure is thrown out of {@link #doStart}, after it the JVM exits with
+     * status 1 once the loop has ended ({@link #run}).
      */
     private void fatal(String why)
     {
         LOG.error("egg-cluster failed: {}", why);
-        exitStatus = 1;
+        if (!started.completeExceptionally(new IllegalStateException("egg-cluster failed: " + why)))
+            exitStatus = 1;
         stopAll();
-        LOG.error("egg-cluster master exits with status 1");
-        new Thread(() -> System.exit(1), "egg-master-exit").start();
     }
 
     /** Workers first, gracefully within the stop timeout, then the agent; a child still alive then is killed. */
