@@ -133,6 +133,49 @@ public final class Control
     }
 
     /**
+     * What the master made this process: its role and slot, from the start properties {@link #ROLE_PROPERTY} and
+     * {@link #WORKER_ID_PROPERTY} (unset: the master itself).
+     */
+    public record Assignment(Role role, int workerId)
+    {
+        /** The master: what a process started by the user is. */
+        public static final Assignment MASTER = new Assignment(Role.MASTER, 0);
+
+        /**
+         * @param role {@link #ROLE_PROPERTY}, null when unset
+         * @param workerId {@link #WORKER_ID_PROPERTY}, null when unset
+         * @param errors where a bad value is reported, naming its property; the master is assumed then
+         */
+        public static Assignment parse(String role, String workerId, java.util.List<String> errors)
+        {
+            Role parsed = Role.MASTER;
+            int id = 0;
+            if (role != null)
+            {
+                try
+                {
+                    parsed = Role.parse(role);
+                }
+                catch (IllegalArgumentException e)
+                {
+                    errors.add(ROLE_PROPERTY + "='" + role + "' is invalid: expected master, agent or worker");
+                    return MASTER;
+                }
+            }
+            if (workerId != null && parsed == Role.WORKER)
+            {
+                if (!workerId.trim().matches("[0-9]{1,9}"))
+                {
+                    errors.add(WORKER_ID_PROPERTY + "='" + workerId + "' is not a number: expected a worker's slot");
+                    return MASTER;
+                }
+                id = Integer.parseInt(workerId.trim());
+            }
+            return new Assignment(parsed, id);
+        }
+    }
+
+    /**
      * Writes {@code line} and a line break, the line's own breaks folded into spaces (one message is one line).
      */
     public static void writeLine(WritableByteChannel channel, String line) throws IOException

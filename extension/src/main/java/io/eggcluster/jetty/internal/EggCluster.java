@@ -55,22 +55,30 @@ public final class EggCluster
     }
 
     /**
+     * Reshapes the server before it starts, which is why this is a static entry and not a bean: the master's and the
+     * agent's connectors must be gone (and the master's ports checked) before {@code Server.start()}, which opens
+     * connectors first when {@code openEarly} is on; everything that runs is a bean added here.
+     *
      * @param server the server being configured
-     * @param config the {@code jetty.egg.*} properties
+     * @param config the user's {@code jetty.egg.*} properties
+     * @param role {@link Control#ROLE_PROPERTY}, set by the master on a child's command line (null: the master)
+     * @param workerId {@link Control#WORKER_ID_PROPERTY}, set by the master with the role
      * @throws IllegalArgumentException naming each bad property, or the missing or unusable HTTP connector
      */
-    public static void install(Server server, EggConfig config)
+    public static void install(Server server, EggConfig config, String role, String workerId)
     {
+        List<String> errors = new java.util.ArrayList<>();
+        Control.Assignment assignment = Control.Assignment.parse(role, workerId, errors);
         try
         {
-            configure(server, config);
+            configure(server, config.validate(errors), assignment);
         }
         catch (IllegalArgumentException | IllegalStateException e)
         {
             // one clean line, and exit status 1 as for every failed start (start.jar would print the whole stack
-            // and exit 254); nothing has been forked yet
+            // and exit 254); nothing has been forked yet. A bad role is taken for the master's: a child's is never bad
             LOG.error("{}", e.getMessage());
-            if (isMaster(config))
+            if (assignment.role() == Role.MASTER)
             {
                 LOG.error("egg-cluster master exits with status 1");
                 System.exit(1);
@@ -79,24 +87,10 @@ public final class EggCluster
         }
     }
 
-    /** Whether this is the master (also when the role itself is the bad value: a child's role is never bad). */
-    private static boolean isMaster(EggConfig config)
+    private static void configure(Server server, EggSettings config, Control.Assignment assignment)
     {
-        try
-        {
-            return config.role() == Role.MASTER;
-        }
-        catch (IllegalArgumentException e)
-        {
-            return true;
-        }
-    }
-
-    private static void configure(Server server, EggConfig config)
-    {
-        config.validate();
-        Role role = config.role();
-        int workerId = role == Role.WORKER ? config.workerId() : 0;
+        Role role = assignment.role();
+        int workerId = assignment.workerId();
         System.setProperty(EggProcess.ROLE_PROPERTY, role.id());
         System.setProperty(EggProcess.WORKER_ID_PROPERTY, String.valueOf(workerId));
         switch (role)
@@ -135,7 +129,7 @@ public final class EggCluster
      * The child's messenger: it exists (and its Hazelcast client connects) before any webapp deploys; it stops
      * after the server, so webapps may still send while they stop.
      */
-    private static ProcessMessenger messenger(Server server, EggConfig config, Role role, int workerId)
+    private static ProcessMessenger messenger(Server server, EggSettings config, Role role, int workerId)
     {
         String cluster = System.getenv(Control.ENV_CLUSTER);
         if (cluster == null || cluster.isEmpty() || config.hazelcastPort() == 0)
@@ -156,7 +150,7 @@ public final class EggCluster
      * module): every worker would then extract into, and read from, the same directory at once (seen: a truncated
      * class file). A worker uses {@code java.io.tmpdir} instead, where each context gets a fresh directory.
      */
-    private static void ownTempDirectory(Server server, EggConfig config)
+    private static void ownTempDirectory(Server server, EggSettings config)
     {
         java.io.File temp = server.getTempDirectory();
         if (temp == null)
@@ -224,7 +218,7 @@ public final class EggCluster
         }
     }
 
-    private static Path webappsDir(EggConfig config)
+    private static Path webappsDir(EggSettings config)
     {
         Path dir = Path.of(config.webappsDir());
         return dir.isAbsolute() ? dir : Path.of(config.jettyBase()).resolve(dir);

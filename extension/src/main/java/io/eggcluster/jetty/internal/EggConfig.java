@@ -3,20 +3,18 @@ package io.eggcluster.jetty.internal;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.eggcluster.jetty.api.Role;
-
 /**
- * The {@code jetty.egg.*} properties, set from {@code etc/egg-cluster.xml}.
+ * The user's {@code jetty.egg.*} properties, set from {@code etc/egg-cluster.xml}; {@link #validate()} turns them
+ * into {@link EggSettings}.
  *
  * <p>Setters take the raw text of a property so that a bad value fails with a message naming the property and the
- * value, not with a bare {@link NumberFormatException} from the XML layer. {@link #validate()} checks everything at
- * once and reports every culprit.</p>
+ * value, not with a bare {@link NumberFormatException} from the XML layer; a setter given null (a property that is
+ * not set: the XML gives no default) keeps the default, which is written here once and documented in the module's
+ * {@code [ini-template]}. {@link #validate()} checks everything at once and reports every culprit.</p>
  */
 public class EggConfig
 {
     static final String WORKERS = "jetty.egg.workers";
-    static final String ROLE = "jetty.egg.role";
-    static final String WORKER_ID = "jetty.egg.workerId";
     static final String AGENT_START_TIMEOUT = "jetty.egg.agentStartTimeout";
     static final String WORKER_START_TIMEOUT = "jetty.egg.workerStartTimeout";
     static final String STOP_TIMEOUT = "jetty.egg.stopTimeout";
@@ -38,8 +36,6 @@ public class EggConfig
     /** The most {@code jetty.egg.queueBytes=auto} gives a slot. */
     static final long AUTO_QUEUE_BYTES = 64L << 20;
 
-    private String role = "master";
-    private String workerId = "0";
     private String workers = "auto";
     private String agentStartTimeout = "60000";
     private String workerStartTimeout = "60000";
@@ -59,115 +55,132 @@ public class EggConfig
     private String jettyHome;
     private String jettyBase;
 
-    public void setRole(String role)
-    {
-        this.role = role;
-    }
-
-    public void setWorkerId(String workerId)
-    {
-        this.workerId = workerId;
-    }
-
     public void setWorkers(String workers)
     {
-        this.workers = workers;
+        if (workers != null)
+            this.workers = workers;
     }
 
     public void setAgentStartTimeout(String ms)
     {
-        this.agentStartTimeout = ms;
+        if (ms != null)
+            this.agentStartTimeout = ms;
     }
 
     public void setWorkerStartTimeout(String ms)
     {
-        this.workerStartTimeout = ms;
+        if (ms != null)
+            this.workerStartTimeout = ms;
     }
 
     public void setStopTimeout(String ms)
     {
-        this.stopTimeout = ms;
+        if (ms != null)
+            this.stopTimeout = ms;
     }
 
     public void setRestartLimit(String count)
     {
-        this.restartLimit = count;
+        if (count != null)
+            this.restartLimit = count;
     }
 
     public void setRestartWindow(String ms)
     {
-        this.restartWindow = ms;
+        if (ms != null)
+            this.restartWindow = ms;
     }
 
     public void setJvmArgs(String jvmArgs)
     {
-        this.jvmArgs = jvmArgs;
+        if (jvmArgs != null)
+            this.jvmArgs = jvmArgs;
     }
 
     public void setStandby(String standby)
     {
-        this.standby = standby;
+        if (standby != null)
+            this.standby = standby;
     }
 
     public void setClassDataSharing(String classDataSharing)
     {
-        this.classDataSharing = classDataSharing;
+        if (classDataSharing != null)
+            this.classDataSharing = classDataSharing;
     }
 
     public void setMaxMessageBytes(String bytes)
     {
-        this.maxMessageBytes = bytes;
+        if (bytes != null)
+            this.maxMessageBytes = bytes;
     }
 
     public void setQueueCapacity(String count)
     {
-        this.queueCapacity = count;
+        if (count != null)
+            this.queueCapacity = count;
     }
 
     public void setQueueBytes(String bytes)
     {
-        this.queueBytes = bytes;
+        if (bytes != null)
+            this.queueBytes = bytes;
     }
 
     public void setHazelcastHost(String host)
     {
-        this.hazelcastHost = host;
+        if (host != null)
+            this.hazelcastHost = host;
     }
 
     public void setHazelcastPort(String port)
     {
-        this.hazelcastPort = port;
+        if (port != null)
+            this.hazelcastPort = port;
     }
 
     public void setHazelcastMembers(String members)
     {
-        this.hazelcastMembers = members;
+        if (members != null)
+            this.hazelcastMembers = members;
     }
 
     public void setWebappsDir(String dir)
     {
-        this.webappsDir = dir;
+        if (dir != null)
+            this.webappsDir = dir;
     }
 
     public void setJettyHome(String jettyHome)
     {
-        this.jettyHome = jettyHome;
+        if (jettyHome != null)
+            this.jettyHome = jettyHome;
     }
 
     public void setJettyBase(String jettyBase)
     {
-        this.jettyBase = jettyBase;
+        if (jettyBase != null)
+            this.jettyBase = jettyBase;
     }
 
     /**
      * Checks every property and throws one exception naming every bad one.
      *
+     * @return the settings, each parsed once
      * @throws IllegalArgumentException with one line per bad property: its name, its value and what is expected
      */
-    public void validate()
+    public EggSettings validate()
     {
-        List<String> errors = new ArrayList<>();
-        for (Runnable check : List.<Runnable>of(this::role, this::workerId, this::workers, this::agentStartTimeoutMs,
+        return validate(new ArrayList<>());
+    }
+
+    /**
+     * @param errors bad properties found already (the control channel's), reported with these
+     */
+    EggSettings validate(List<String> errors)
+    {
+        EggSettings settings = null;
+        for (Runnable check : List.<Runnable>of(this::workers, this::agentStartTimeoutMs,
             this::workerStartTimeoutMs, this::stopTimeoutMs, this::restartLimit, this::restartWindowMs, this::maxMessageBytes, this::queueCapacity,
             this::checkQueueBytes, this::hazelcastPort, this::hazelcastMembers, this::standby, this::classDataSharing))
         {
@@ -182,91 +195,54 @@ public class EggConfig
         }
         if (!errors.isEmpty())
             throw new IllegalArgumentException("egg-cluster configuration: " + String.join("; ", errors));
-    }
-
-    public Role role()
-    {
-        try
-        {
-            return Role.parse(role);
-        }
-        catch (IllegalArgumentException e)
-        {
-            throw new IllegalArgumentException(ROLE + "='" + role + "' is invalid: expected master, agent or worker");
-        }
-    }
-
-    public int workerId()
-    {
-        return integer(WORKER_ID, workerId, 0);
+        return new EggSettings(workers(), agentStartTimeoutMs(), workerStartTimeoutMs(), stopTimeoutMs(),
+            restartLimit(), restartWindowMs(), jvmArgs(), standby(), classDataSharing(), maxMessageBytes(),
+            queueCapacity(), checkQueueBytes(), hazelcastHost(), hazelcastPort(), webappsDir(), jettyHome, jettyBase);
     }
 
     /**
      * @return the number of workers; {@code auto} (the default) is one per available processor, as in Egg
      */
-    public int workers()
+    int workers()
     {
         if (workers == null || workers.isBlank() || workers.trim().equalsIgnoreCase("auto"))
             return Runtime.getRuntime().availableProcessors();
         return integer(WORKERS, workers, 1, MAX_WORKERS);
     }
 
-    public long agentStartTimeoutMs()
+    long agentStartTimeoutMs()
     {
         return integer(AGENT_START_TIMEOUT, agentStartTimeout, 1);
     }
 
-    public long workerStartTimeoutMs()
+    long workerStartTimeoutMs()
     {
         return integer(WORKER_START_TIMEOUT, workerStartTimeout, 1);
     }
 
-    public long stopTimeoutMs()
+    long stopTimeoutMs()
     {
         return integer(STOP_TIMEOUT, stopTimeout, 0);
     }
 
-    public int restartLimit()
+    int restartLimit()
     {
         return integer(RESTART_LIMIT, restartLimit, 1);
     }
 
-    public long restartWindowMs()
+    long restartWindowMs()
     {
         return integer(RESTART_WINDOW, restartWindow, 1);
     }
 
-    public int maxMessageBytes()
+    int maxMessageBytes()
     {
         return integer(MAX_MESSAGE_BYTES, maxMessageBytes, 64, MAX_MESSAGE_BYTES_LIMIT);
     }
 
-    public int queueCapacity()
+    int queueCapacity()
     {
         return integer(QUEUE_CAPACITY, queueCapacity, 1);
-    }
-
-    /**
-     * {@code jetty.egg.queueBytes}: the most bytes of messages each slot (the agent, each worker) holds in the
-     * master's heap while its process does not take them; a send past it is refused. {@code auto}, the default, is
-     * {@value #AUTO_QUEUE_BYTES} bytes (64 MiB), or less where the holds of all the slots together would take more
-     * than a quarter of the master's largest heap: the default heap of a JVM is a quarter of the machine's memory
-     * (6 GiB on a 24 GiB machine), so with {@code jetty.egg.workers=auto} (one worker per processor) the holds of the
-     * 3 slots of a 2-core machine take at most 192 MiB, those of 24 slots 1.5 GiB, and more slots share that quarter
-     * (a 256-worker cluster on that heap: 5.9 MiB each). Held messages are in the heap once; while a hold is taken it
-     * may briefly be there twice (as the queue kept it and as the batch taken from it), so even with every hold full
-     * and taken at once the holds use at most half the heap, and Jetty and Hazelcast keep the rest. Never less than one message of
-     * {@code jetty.egg.maxMessageBytes} with its header, which every slot must be able to hold.
-     *
-     * @param maxHeapBytes the master's largest heap ({@link Runtime#maxMemory()}), where the holds are
-     */
-    public long queueBytes(long maxHeapBytes)
-    {
-        long oneMessage = maxMessageBytes() + MESSAGE_HEADER_BYTES;
-        Long explicit = checkQueueBytes();
-        if (explicit != null)
-            return explicit;
-        return Math.max(oneMessage, Math.min(AUTO_QUEUE_BYTES, maxHeapBytes / 4 / (workers() + 1)));
     }
 
     /**
@@ -310,7 +286,7 @@ public class EggConfig
         return value.longValue();
     }
 
-    public String hazelcastHost()
+    String hazelcastHost()
     {
         return hazelcastHost == null || hazelcastHost.isBlank() ? "127.0.0.1" : hazelcastHost.trim();
     }
@@ -318,7 +294,7 @@ public class EggConfig
     /**
      * @return the member's port; 0 (the default) is a free port picked at start
      */
-    public int hazelcastPort()
+    int hazelcastPort()
     {
         int port = integer(HAZELCAST_PORT, hazelcastPort, 0);
         if (port > 65535)
@@ -330,7 +306,7 @@ public class EggConfig
      * @return {@code jetty.egg.hazelcast.members}: other members ({@code host:port}, comma separated) for a cluster
      * across hosts
      */
-    public List<String> hazelcastMembers()
+    List<String> hazelcastMembers()
     {
         List<String> members = new ArrayList<>();
         for (String member : hazelcastMembers == null ? new String[0] : hazelcastMembers.split(","))
@@ -350,7 +326,7 @@ public class EggConfig
     /**
      * @return {@code jetty.egg.jvmArgs} split on white space (extra JVM options for every child)
      */
-    public List<String> jvmArgs()
+    List<String> jvmArgs()
     {
         List<String> args = new ArrayList<>();
         if (jvmArgs != null)
@@ -367,18 +343,18 @@ public class EggConfig
     /**
      * @return the webapps directory the agent looks for agent hooks in ({@code jetty.deploy.webappsDir}, first entry)
      */
-    public String webappsDir()
+    String webappsDir()
     {
         String dir = webappsDir == null || webappsDir.isBlank() ? "webapps" : webappsDir.split(",")[0].trim();
         return dir;
     }
 
-    public String jettyHome()
+    String jettyHome()
     {
         return jettyHome;
     }
 
-    public String jettyBase()
+    String jettyBase()
     {
         return jettyBase;
     }
@@ -386,7 +362,7 @@ public class EggConfig
     /**
      * @return {@code jetty.egg.standby}: whether the master keeps a standby worker JVM ready to replace a dead worker
      */
-    public boolean standby()
+    boolean standby()
     {
         return bool(STANDBY, standby);
     }
@@ -394,7 +370,7 @@ public class EggConfig
     /**
      * @return {@code jetty.egg.classDataSharing}: whether children share a class data archive of a standby's classes
      */
-    public boolean classDataSharing()
+    boolean classDataSharing()
     {
         return bool(CLASS_DATA_SHARING, classDataSharing);
     }

@@ -12,15 +12,44 @@ class EggConfigTest
     @Test
     void defaultsAreValidAndAutoIsOneWorkerPerProcessor()
     {
+        EggSettings settings = new EggConfig().validate();
+        assertEquals(Runtime.getRuntime().availableProcessors(), settings.workers());
+        assertEquals(60_000, settings.agentStartTimeoutMs());
+        assertEquals(60_000, settings.workerStartTimeoutMs());
+        assertEquals(5_000, settings.stopTimeoutMs());
+        assertEquals(60, settings.restartLimit());
+        assertEquals(60_000, settings.restartWindowMs());
+        assertEquals(1_048_576, settings.maxMessageBytes());
+        assertEquals(10_000, settings.queueCapacity());
+        assertEquals("127.0.0.1", settings.hazelcastHost());
+        assertEquals(0, settings.hazelcastPort());
+        assertEquals("webapps", settings.webappsDir());
+        assertTrue(settings.standby() && settings.classDataSharing());
+        assertEquals(java.util.List.of(), settings.jvmArgs());
+    }
+
+    @Test
+    void aPropertyThatIsNotSetKeepsItsDefault()
+    {
         EggConfig config = new EggConfig();
-        config.validate();
-        assertEquals(Role.MASTER, config.role());
-        assertEquals(Runtime.getRuntime().availableProcessors(), config.workers());
-        assertEquals(60_000, config.workerStartTimeoutMs());
-        assertEquals(5_000, config.stopTimeoutMs());
-        assertEquals(1_048_576, config.maxMessageBytes());
-        assertEquals("127.0.0.1", config.hazelcastHost());
-        assertEquals(0, config.hazelcastPort());
+        config.setWorkers("3");
+        config.setWorkers(null);
+        config.setStopTimeout(null);
+        config.setQueueBytes(null);
+        EggSettings settings = config.validate();
+        assertEquals(3, settings.workers());
+        assertEquals(5_000, settings.stopTimeoutMs());
+        assertEquals(null, settings.queueBytesSetting(), "auto");
+    }
+
+    @Test
+    void theRoleAndSlotAreTheMastersAssignmentNotASetting()
+    {
+        java.util.List<String> errors = new java.util.ArrayList<>();
+        assertEquals(Control.Assignment.MASTER, Control.Assignment.parse(null, null, errors));
+        assertEquals(new Control.Assignment(Role.WORKER, 2), Control.Assignment.parse("worker", "2", errors));
+        assertEquals(new Control.Assignment(Role.AGENT, 0), Control.Assignment.parse("agent", "0", errors));
+        assertEquals(java.util.List.of(), errors);
     }
 
     @Test
@@ -28,10 +57,11 @@ class EggConfigTest
     {
         EggConfig config = new EggConfig();
         config.setWorkers("two");
-        config.setRole("boss");
         config.setRestartLimit("0");
         config.setHazelcastPort("70000");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, config::validate);
+        java.util.List<String> errors = new java.util.ArrayList<>();
+        Control.Assignment.parse("boss", "0", errors);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> config.validate(errors));
         assertTrue(e.getMessage().contains("jetty.egg.workers='two' is not a number"), e.getMessage());
         assertTrue(e.getMessage().contains("jetty.egg.role='boss' is invalid"), e.getMessage());
         assertTrue(e.getMessage().contains("jetty.egg.restartLimit=0 is too small"), e.getMessage());
@@ -44,8 +74,7 @@ class EggConfigTest
         EggConfig config = new EggConfig();
         config.setJvmArgs("  -Xmx256m   -Dx=1 ");
         config.setHazelcastMembers(" ,, ");
-        assertEquals(java.util.List.of("-Xmx256m", "-Dx=1"), config.jvmArgs());
-        assertEquals(java.util.List.of(), config.hazelcastMembers());
+        assertEquals(java.util.List.of("-Xmx256m", "-Dx=1"), config.validate().jvmArgs());
     }
 
     @Test
@@ -79,16 +108,15 @@ class EggConfigTest
         EggConfig config = new EggConfig();
         long sixGiB = 6L << 30;
         config.setWorkers("2");
-        assertEquals(64L << 20, config.queueBytes(sixGiB));
+        assertEquals(64L << 20, config.validate().queueBytes(sixGiB));
         config.setWorkers("256");
-        long each = config.queueBytes(sixGiB);
+        long each = config.validate().queueBytes(sixGiB);
         assertEquals(sixGiB / 4 / 257, each);
         assertTrue(257 * each <= sixGiB / 4);
         config.setWorkers("1");
-        assertEquals(1_048_576 + 16, config.queueBytes(1 << 20), "a tiny heap: still room for one message");
+        assertEquals(1_048_576 + 16, config.validate().queueBytes(1 << 20), "a tiny heap: still room for one message");
         config.setQueueBytes("16777216");
-        assertEquals(16 << 20, config.queueBytes(sixGiB));
-        config.validate();
+        assertEquals(16 << 20, config.validate().queueBytes(sixGiB));
     }
 
     @Test

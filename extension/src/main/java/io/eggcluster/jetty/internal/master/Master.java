@@ -1,9 +1,6 @@
 package io.eggcluster.jetty.internal.master;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,22 +8,25 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
-import com.hazelcast.core.Hazelcast;
-import com.hazelcast.core.HazelcastInstance;
 import io.eggcluster.jetty.api.EggProcess;
 import io.eggcluster.jetty.api.Role;
 import io.eggcluster.jetty.internal.Control;
-import io.eggcluster.jetty.internal.EggConfig;
+import io.eggcluster.jetty.internal.EggSettings;
 import io.eggcluster.jetty.internal.messenger.HazelcastSetup;
 import io.eggcluster.jetty.internal.messenger.HazelcastTransport;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.annotation.ManagedAttribute;
+import org.eclipse.jetty.util.annotation.ManagedObject;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.component.Dumpable;
+import org.eclipse.jetty.util.component.DumpableCollection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,15 +36,21 @@ import org.slf4j.LoggerFactory;
  * agent.
  *
  * <p>Everything that changes the cluster happens on one thread, {@code egg-master}, which takes events (a child's
- * report, a child's exit, a deadline, a stop) from a queue: no locks, and the order of events is the order of
- * decisions.</p>
+ * report, a child's exit, a deadline, a stop, a result of the {@link Launcher}) from a queue: no locks, and the order
+ * of events is the order of decisions. It is started in {@link #doStart} and has ended when {@link #doStop}
+ * returns.</p>
  *
  * <p>{@link #doStart} returns once the cluster is egg-ready, so Jetty's "Started Server" line means the workers
  * serve; before egg-ready any failure (a child that dies, reports a failed start or misses its start timeout) stops
  * everything and is thrown out of {@code start()} (Egg fails its start the same way). A stop asked for meanwhile (a
  * signal) ends {@code doStart} normally, and the stop follows. After egg-ready a failure (the restart limit) stops the
  * cluster and exits the JVM with status 1.</p>
+ *
+ * <p>Its beans, started in this order and stopped in reverse: the {@link ControlServer} (the children's control
+ * channel), the {@link HazelcastMember} (up before the first child needs it, down after the last is gone) and the
+ * {@link Launcher} (how a JVM starts).</p>
  */
+@ManagedObject("The egg-cluster master: the agent's and the workers' slots")
 public class Master extends ContainerLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(Master.class);
@@ -55,7 +61,7 @@ public class Master extends ContainerLifeCycle
     }
 
     /** A place for a child: the agent, or worker N. A replacement takes its predecessor's slot. */
-    private static final class Slot
+    private static final class Slot implements Dumpable
     {
         final Role role;
         final int id;
@@ -63,17 +69,34 @@ public class Master extends ContainerLifeCycle
         boolean ready;
         long deadlineNanos = Long.MAX_VALUE;
         String failure;
+        int restarts;
 
         Slot(Role role, int id)
         {
             this.role = role;
             this.id = id;
         }
+
+        @Override
+        public void dump(Appendable out, String indent) throws IOException
+        {
+            out.append(toString()).append(System.lineSeparator());
+        }
+
+        @Override
+        public String toString()
+        {
+            // read off the event loop for a dump: a moment's view
+            ChildJvm jvm = child;
+            String state = jvm == null ? "empty" : ready ? "ready" : failure != null ? "failing: " + failure : "starting";
+            return role.id() + "#" + id + " " + (jvm == null ? "-" : jvm.toString()) + " " + state + ", restarted " +
+                restarts + " time(s)";
+        }
     }
 
     private final Server server;
-    private final EggConfig config;
-    private final ChildCommand command;
+    private final EggSettings config;
+    private final String url;
     /** What the children tell the master, handed to the event loop. */
     private final ChildJvm.Events childEvents = new ChildJvm.Events()
     {
@@ -89,86 +112,87 @@ public class Master extends ContainerLifeCycle
             events.add(() -> exited(child, exitCode));
         }
     };
-    /** A worker JVM booted ahead of need (jetty.egg.standby), waiting for a slot; event loop only. */
-    private ChildJvm standby;
-    private static final long STANDBY_DELAY_MS = 1000;
-    private boolean standbyPending;
-    private long standbyDueNanos;
-    private static final String RECORD_DUMP_INFO = "-XX:+RecordDynamicDumpInfo";
-    /** How long a standby warms up before its classes are archived. */
-    private static final long DUMP_AFTER_MS = 5000;
-    /** How long {@code jcmd ... VM.cds dynamic_dump} may take (it takes ~1 s) before it is killed. */
-    private static final long JCMD_TIMEOUT_MS = 30_000;
-    /** The standby being archived, kept out of service until the dump is done; event loop only. */
-    private ChildJvm dumping;
-    /** Where the children's class data sharing archive is (jetty.egg.classDataSharing), once the launch is known. */
-    private volatile Path cdsArchive;
-    /** Whether this master asked a standby for the archive already (once per master). */
-    private boolean archiveTried;
-    /** The children's command without start.jar, once {@link #resolveLaunch} has it. */
-    private volatile ChildCommand.Launch launch;
-    private final Map<String, String> childProperties;
-    private final String url;
-    /** The cluster's credential: in the children's environment only, never on a command line or in a log. */
-    private final String clusterName = "egg-" + UUID.randomUUID();
-    /** What every child gets in its environment: its secrets. */
-    private final Map<String, String> childEnvironment = Map.of(Control.ENV_CLUSTER, clusterName);
-    /** Where the children report (their standard output is only output). */
-    private final ControlServer control = new ControlServer();
-    /** Drains the children's output: two threads a child, for as long as it runs. */
-    private final QueuedThreadPool output = new QueuedThreadPool();
-    private final int hazelcastPort;
-    private final CompletableFuture<HazelcastInstance> member = new CompletableFuture<>();
     private final BlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
+    private final ControlServer control = new ControlServer();
+    private final HazelcastMember member;
+    private final Launcher launcher;
     private final AtomicBoolean signalled = new AtomicBoolean();
     /** Set as soon as a stop is asked for (a signal, the server stopping, a fatal error): nothing is forked after. */
     private volatile boolean stopRequested;
     /** Held while a child is forked, and while a stop is first asked for: no fork slips past a stop. */
     private final Object forkLock = new Object();
-    /** The start.jar --dry-run JVM while it runs, so a stop does not leave it behind. */
-    private volatile Process dryRun;
     private final Slot agent = new Slot(Role.AGENT, 0);
     private final List<Slot> workers = new ArrayList<>();
     private RestartLimiter restarts;
     private Thread loop;
     /** Done once the event loop has left: the cluster is stopped, the children are gone. */
-    private final java.util.concurrent.CountDownLatch loopEnded = new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch loopEnded = new CountDownLatch(1);
     /** Egg-ready (normally), a stop asked for before it (normally), or the start-up's failure (exceptionally). */
     private final CompletableFuture<Void> started = new CompletableFuture<>();
-    private Phase phase;
+    private volatile Phase phase;
     private long startNanos;
     private volatile int exitStatus;
     private boolean done;
 
     /**
      * @param server the master's Jetty server (stopped on SIGTERM/SIGINT)
-     * @param config the validated {@code jetty.egg.*} properties
+     * @param config the validated {@code jetty.egg.*} settings
      * @param url the URL the workers serve, for the egg-ready line
      * @param port the port the workers share
      */
-    public Master(Server server, EggConfig config, String url, int port)
+    public Master(Server server, EggSettings config, String url, int port)
     {
         this.server = server;
         this.config = config;
         this.url = url;
-        this.command = ChildCommand.ofCurrentJvm(config.jvmArgs());
-        this.childProperties = new LinkedHashMap<>();
+        ChildCommand command = ChildCommand.ofCurrentJvm(config.jvmArgs());
+        if (!command.droppedOptions().isEmpty())
+            LOG.info("the master's {} is not given to the children (each would bind the same debug port): give a " +
+                "child its own through jetty.egg.jvmArgs", command.droppedOptions());
+        int hazelcastPort = config.hazelcastPort() != 0 ? config.hazelcastPort() :
+            HazelcastSetup.freePort(config.hazelcastHost());
+        Map<String, String> childProperties = new LinkedHashMap<>();
         childProperties.put("jetty.home", config.jettyHome());
         childProperties.put("jetty.base", config.jettyBase());
         childProperties.put("jetty.http.port", String.valueOf(port));
         childProperties.put("jetty.server.stopTimeout", String.valueOf(config.stopTimeoutMs()));
         childProperties.put("jetty.egg.workers", String.valueOf(config.workers()));
-        this.hazelcastPort = config.hazelcastPort() != 0 ? config.hazelcastPort() : HazelcastSetup.freePort(config.hazelcastHost());
-        childProperties.put("jetty.egg.hazelcast.host", config.hazelcastHost());
-        childProperties.put("jetty.egg.hazelcast.port", String.valueOf(hazelcastPort));
-        output.setName("egg-child-output");
-        output.setDaemon(true);
-        output.setReservedThreads(0);
-        // two a child: the agent, the workers, a standby, and the predecessors whose output is still draining
-        output.setMaxThreads(2 * (config.workers() + 8));
-        output.setMinThreads(2);
+        childProperties.put(Control.HAZELCAST_HOST_PROPERTY, config.hazelcastHost());
+        childProperties.put(Control.HAZELCAST_PORT_PROPERTY, String.valueOf(hazelcastPort));
+        // the cluster's credential: in the children's environment only, never on a command line or in a log
+        String clusterName = "egg-" + UUID.randomUUID();
+        this.member = new HazelcastMember(config, clusterName, hazelcastPort, why -> events.add(() -> fatal(why)));
+        this.launcher = new Launcher(config, command, childProperties, Map.of(Control.ENV_CLUSTER, clusterName),
+            control, events::add, () -> phase == Phase.READY);
+        for (int id = 1; id <= config.workers(); id++)
+            workers.add(new Slot(Role.WORKER, id));
         addBean(control);
-        addBean(output);
+        addBean(member);
+        addBean(launcher);
+    }
+
+    @ManagedAttribute("The cluster's phase: STARTING_AGENT, STARTING_WORKERS, READY, STOPPING")
+    public String getPhase()
+    {
+        return String.valueOf(phase);
+    }
+
+    @ManagedAttribute("The slots: role#id, the child in it, its state and restarts")
+    public List<String> getSlots()
+    {
+        List<String> all = new ArrayList<>();
+        all.add(agent.toString());
+        workers.forEach(w -> all.add(w.toString()));
+        return all;
+    }
+
+    @Override
+    public void dump(Appendable out, String indent) throws IOException
+    {
+        List<Object> slots = new ArrayList<>();
+        slots.add(agent);
+        slots.addAll(workers);
+        dumpObjects(out, indent, new DumpableCollection("slots (phase " + phase + ")", slots));
     }
 
     @Override
@@ -176,24 +200,17 @@ public class Master extends ContainerLifeCycle
     {
         startNanos = System.nanoTime();
         restarts = new RestartLimiter(config.restartLimit(), config.restartWindowMs());
-        for (int id = 1; id <= config.workers(); id++)
-            workers.add(new Slot(Role.WORKER, id));
         handleSignal("TERM");
         handleSignal("INT");
         LOG.info("egg-cluster master pid {} starting: 1 agent, {} workers", ProcessHandle.current().pid(), workers.size());
-        if (!command.droppedOptions().isEmpty())
-            LOG.info("the master's {} is not given to the children (each would bind the same debug port): give a " +
-                "child its own through jetty.egg.jvmArgs", command.droppedOptions());
         super.doStart();
-        startMember();
-        resolveLaunch();
         loop = new Thread(this::run, "egg-master");
         loop.start();
         try
         {
             started.get();
         }
-        catch (java.util.concurrent.ExecutionException | InterruptedException e)
+        catch (ExecutionException | InterruptedException e)
         {
             if (e instanceof InterruptedException)
             {
@@ -202,8 +219,7 @@ public class Master extends ContainerLifeCycle
             }
             awaitLoopEnd();
             super.doStop();
-            Files.deleteIfExists(execProperties());
-            throw e instanceof java.util.concurrent.ExecutionException && e.getCause() instanceof Exception x ? x : e;
+            throw e instanceof ExecutionException && e.getCause() instanceof Exception x ? x : e;
         }
     }
 
@@ -214,7 +230,6 @@ public class Master extends ContainerLifeCycle
         events.add(this::stopAll);
         awaitLoopEnd();
         super.doStop();
-        Files.deleteIfExists(execProperties());
     }
 
     /** Waits for the event loop to have stopped the cluster; the loop may be the thread that is exiting the JVM. */
@@ -257,251 +272,6 @@ public class Master extends ContainerLifeCycle
         if (previous == sun.misc.SignalHandler.SIG_IGN)
             LOG.warn("SIG{} is ignored by this process (it was started with SIG{} ignored, e.g. in the background " +
                 "of a script): use SIGTERM to stop the cluster", name, name);
-    }
-
-    /**
-     * The Hazelcast member starts while the agent's JVM boots: the children's clients retry until it is up. It holds
-     * the slots' messages, so it is where their bound in bytes is kept (see {@code Batches}): the children never
-     * need {@code jetty.egg.queueBytes}, a refused send names it from there.
-     */
-    private void startMember()
-    {
-        int slots = config.workers() + 1;
-        long maxHeap = Runtime.getRuntime().maxMemory();
-        long queueBytes = config.queueBytes(maxHeap);
-        if (slots * (double)queueBytes > maxHeap / 2.0)
-            LOG.warn("the message holds of the {} receivers may take {} MiB of this master's {} MiB heap " +
-                "(jetty.egg.queueBytes={} each): set it lower, or give the master more heap", slots,
-                slots * queueBytes >> 20, maxHeap >> 20, queueBytes);
-        Thread thread = new Thread(() ->
-        {
-            long start = System.nanoTime();
-            try
-            {
-                HazelcastInstance instance = Hazelcast.newHazelcastInstance(HazelcastSetup.member(clusterName,
-                    config.hazelcastHost(), hazelcastPort, config.hazelcastMembers(), config.queueCapacity(),
-                    queueBytes, slots));
-                LOG.info("Hazelcast member up on {}:{} in {} ms; it holds up to {} messages and {} bytes for each of " +
-                    "the {} receivers (jetty.egg.queueCapacity, jetty.egg.queueBytes)", config.hazelcastHost(),
-                    hazelcastPort, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), config.queueCapacity(),
-                    queueBytes, slots);
-                member.complete(instance);
-            }
-            catch (Throwable x)
-            {
-                member.completeExceptionally(x);
-                events.add(() -> fatal("the Hazelcast member cannot start on " + config.hazelcastHost() + ":" +
-                    hazelcastPort + " (jetty.egg.hazelcast.host, jetty.egg.hazelcast.port): " + x));
-            }
-        }, "egg-hazelcast-member");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    /**
-     * Asks {@code start.jar --dry-run}, once and in the background, for the command it would run for a child, so
-     * that children after the first start without start.jar's module resolution (~0.4 s of CPU each). The children's
-     * properties (those of the base's {@code start.d} included, which may hold passwords) go to a file of mode 0600
-     * ({@link #execProperties}), never on a command line. Until it is there, or if it fails (logged without the
-     * properties), children start through start.jar.
-     */
-    private void resolveLaunch()
-    {
-        Thread thread = new Thread(() ->
-        {
-            long start = System.nanoTime();
-            Map<String, String> properties = new LinkedHashMap<>(childProperties);
-            properties.put("jetty.http.reusePort", "true");
-            Path file = execProperties();
-            try
-            {
-                ownerOnlyFile(file);
-                if (stopRequested)
-                    return;
-                Process process = new ProcessBuilder(command.dryRunCommand(properties, file)).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.PIPE).start();
-                dryRun = process;
-                process.getOutputStream().close();
-                String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-                int exit = process.waitFor();
-                if (exit != 0)
-                    throw new IllegalStateException("it exited with " + ChildJvm.describeExit(exit) + ": " +
-                        ShellWords.redactProperties(output.strip()));
-                ChildCommand.Launch resolved = command.fromDryRun(output, file, config.classDataSharing());
-                if (config.classDataSharing())
-                    cdsArchive = Path.of(config.jettyBase(), "work", "egg-cluster", "children-" + resolved.fingerprint() +
-                        ".jsa");
-                launch = resolved;
-                LOG.info("children start without start.jar, from what start.jar --dry-run printed in {} ms",
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-            }
-            catch (IOException | RuntimeException e)
-            {
-                LOG.warn("children start through start.jar: start.jar --dry-run failed: {}", e.getMessage());
-            }
-            catch (InterruptedException e)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }, "egg-launch");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    /** The children's start properties, written by start.jar --dry-run: one file per master, removed on stop. */
-    private Path execProperties()
-    {
-        return Path.of(config.jettyBase(), "work", "egg-cluster", "children-" + ProcessHandle.current().pid() +
-            ".properties");
-    }
-
-    /**
-     * Makes {@code file} empty and readable by this user only (its directory too, when it makes it), before anything
-     * is written to it: start.jar keeps the mode of a file that exists.
-     */
-    static void ownerOnlyFile(Path file) throws IOException
-    {
-        Path dir = file.getParent();
-        if (!Files.isDirectory(dir))
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Files.deleteIfExists(file);
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    }
-
-    /**
-     * @return the JVM options that map the children's class data sharing archive, when there is one for this launch
-     */
-    private List<String> sharedArchiveOptions()
-    {
-        Path archive = cdsArchive;
-        if (archive == null || !Files.isRegularFile(archive))
-            return List.of();
-        return List.of("-XX:SharedArchiveFile=" + archive);
-    }
-
-    /**
-     * Archives the classes a standby has loaded ({@code jcmd <pid> VM.cds dynamic_dump}) once it has warmed up:
-     * later children (replacements, standbys, the workers of the next start of this base) map them. A failed dump
-     * ends the target JVM (JDK 17), so only a standby is ever dumped: the event loop checks, when the time comes,
-     * that it still is one, and keeps it out of service until {@code jcmd} is done (or has overrun its
-     * {@link #JCMD_TIMEOUT_MS} and been killed).
-     */
-    private void dumpArchiveLater(ChildJvm target, Path archive)
-    {
-        Thread timer = new Thread(() ->
-        {
-            try
-            {
-                Thread.sleep(DUMP_AFTER_MS);
-                events.add(() ->
-                {
-                    if (standby != target || phase != Phase.READY)
-                    {
-                        // it became a worker meanwhile (or we stop): the next standby is archived instead
-                        archiveTried = false;
-                        return;
-                    }
-                    dumping = target;
-                    Thread dump = new Thread(() ->
-                    {
-                        try
-                        {
-                            dumpArchive(target.pid(), archive);
-                        }
-                        finally
-                        {
-                            events.add(() -> dumping = null);
-                        }
-                    }, "egg-cds");
-                    dump.setDaemon(true);
-                    dump.start();
-                });
-            }
-            catch (InterruptedException e)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }, "egg-cds-timer");
-        timer.setDaemon(true);
-        timer.start();
-    }
-
-    private void dumpArchive(long pid, Path archive)
-    {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        try
-        {
-            if (!Files.isExecutable(jcmd))
-            {
-                LOG.info("no class data sharing archive for the children: no {} in this Java", jcmd);
-                return;
-            }
-            Files.createDirectories(archive.getParent());
-            Path partial = archive.resolveSibling(archive.getFileName() + ".partial");
-            Files.deleteIfExists(partial);
-            long start = System.nanoTime();
-            Process process = new ProcessBuilder(jcmd.toString(), String.valueOf(pid), "VM.cds", "dynamic_dump",
-                partial.toString()).redirectErrorStream(true).start();
-            process.getOutputStream().close();
-            java.util.concurrent.CompletableFuture<String> output = java.util.concurrent.CompletableFuture.supplyAsync(() ->
-            {
-                try
-                {
-                    return new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-                }
-                catch (IOException e)
-                {
-                    return e.toString();
-                }
-            });
-            if (!process.waitFor(JCMD_TIMEOUT_MS, TimeUnit.MILLISECONDS))
-            {
-                process.destroyForcibly();
-                LOG.warn("no class data sharing archive for the children (jetty.egg.classDataSharing): '{} {} VM.cds " +
-                    "dynamic_dump' did not finish within {} ms: killed it", jcmd, pid, JCMD_TIMEOUT_MS);
-                return;
-            }
-            int exit = process.exitValue();
-            if (exit != 0 || !Files.isRegularFile(partial) || Files.size(partial) == 0)
-            {
-                LOG.warn("no class data sharing archive for the children (jetty.egg.classDataSharing): '{} {} " +
-                    "VM.cds dynamic_dump' exited {}: {}", jcmd, pid, exit, output.getNow("").strip());
-                return;
-            }
-            Files.move(partial, archive, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            LOG.info("class data sharing archive for the children written in {} ms: {} ({} MB)",
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), archive, Files.size(archive) >> 20);
-            removeOtherArchives(archive);
-        }
-        catch (IOException e)
-        {
-            LOG.warn("no class data sharing archive for the children (jetty.egg.classDataSharing): {}", e.toString());
-        }
-        catch (InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Archives of other launches (another jar, another JVM option) are of no use any more: one archive a base. */
-    private static void removeOtherArchives(Path archive)
-    {
-        try (java.nio.file.DirectoryStream<Path> others = Files.newDirectoryStream(archive.getParent(), "children-*.jsa"))
-        {
-            for (Path other : others)
-            {
-                if (!other.equals(archive))
-                {
-                    Files.deleteIfExists(other);
-                    LOG.info("removed the class data sharing archive of an earlier launch: {}", other);
-                }
-            }
-        }
-        catch (IOException e)
-        {
-            LOG.debug("could not remove old class data sharing archives: {}", e.toString());
-        }
     }
 
     private void run()
@@ -572,11 +342,6 @@ public class Master extends ContainerLifeCycle
         if (phase == Phase.STOPPING)
             return;
         long now = System.nanoTime();
-        if (standbyPending && now - standbyDueNanos >= 0)
-        {
-            standbyPending = false;
-            forkStandby();
-        }
         for (Slot slot : slots())
         {
             if (slot.child != null && !slot.ready && slot.failure == null && now - slot.deadlineNanos >= 0)
@@ -603,32 +368,15 @@ public class Master extends ContainerLifeCycle
             LOG.info("not forking {}#{}: the cluster is stopping", slot.role.id(), slot.id);
             return;
         }
-        Map<String, String> properties = new LinkedHashMap<>(childProperties);
-        if (slot.role == Role.WORKER)
-            properties.put("jetty.http.reusePort", "true");
         try
         {
-            ChildCommand.Launch resolved = launch;
-            List<String> argv = resolved != null ? resolved.command(slot.role, slot.id, sharedArchiveOptions()) :
-                command.command(slot.role, slot.id, properties);
-            ChildJvm child;
-            boolean fromStandby = standby != null && standby != dumping && slot.role == Role.WORKER &&
-                phase == Phase.READY;
-            if (fromStandby)
-            {
-                // the standby JVM is booted: it becomes this worker now, and another standby follows it once ready
-                child = standby;
-                standby = null;
-                child.activate(slot.role, slot.id);
-            }
-            else
-                child = ChildJvm.start(slot.role, slot.id, argv, childEnvironment, control, output, childEvents);
-            slot.child = child;
+            Launcher.Forked forked = launcher.fork(slot.role, slot.id, phase == Phase.READY, childEvents);
+            slot.child = forked.child();
             slot.ready = false;
             slot.failure = null;
             long timeout = slot.role == Role.AGENT ? config.agentStartTimeoutMs() : config.workerStartTimeoutMs();
             slot.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
-            LOG.info("{} forked{}", child, fromStandby ? " (the standby JVM)" : "");
+            LOG.info("{} forked{}", slot.child, forked.fromStandby() ? " (the standby JVM)" : "");
         }
         catch (IOException e)
         {
@@ -673,7 +421,7 @@ public class Master extends ContainerLifeCycle
     private void ready(Slot slot)
     {
         slot.ready = true;
-        HazelcastTransport.register(member.join(), new EggProcess(slot.role, slot.id, slot.child.pid()));
+        HazelcastTransport.register(member.instance(), new EggProcess(slot.role, slot.id, slot.child.pid()));
         LOG.info("{} ready in {} ms", slot.child, slot.child.ageMs());
         switch (phase)
         {
@@ -701,74 +449,57 @@ public class Master extends ContainerLifeCycle
     private void eggReady()
     {
         phase = Phase.READY;
-        started.complete(null);
         slots().forEach(slot -> slot.child.send(Control.eggReady()));
         LOG.info("egg-ready in {} ms: agent {}, workers [{}], serving {}",
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), agent.child,
             workers.stream().map(w -> w.child.toString()).collect(Collectors.joining(", ")), url);
+        started.complete(null);
         standbyDue();
     }
 
     /** A standby is forked a little after the cluster or a replacement is ready, not while it warms up. */
     private void standbyDue()
     {
-        standbyDueNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STANDBY_DELAY_MS);
-        standbyPending = true;
+        launcher.standbyDue(this::standbyWanted, this::forkStandby);
+    }
+
+    /** A standby is booted when there is none and nothing is starting. */
+    private boolean standbyWanted()
+    {
+        return phase == Phase.READY && launcher.standbyWanted() && agent.ready && workers.stream().allMatch(w -> w.ready);
     }
 
     /**
-     * Boots a standby worker JVM (jetty.egg.standby) when there is none and nothing is starting: it takes the place
-     * of the next worker that dies.
+     * Boots a standby worker JVM (jetty.egg.standby): it takes the place of the next worker that dies.
      */
     private void forkStandby()
     {
         synchronized (forkLock)
         {
-            forkStandbyUnlessStopping();
-        }
-    }
-
-    private void forkStandbyUnlessStopping()
-    {
-        if (stopRequested)
-            return;
-        ChildCommand.Launch resolved = launch;
-        if (!config.standby() || standby != null || phase != Phase.READY || resolved == null ||
-            workers.stream().anyMatch(w -> !w.ready) || !agent.ready)
-            return;
-        try
-        {
-            List<String> options = sharedArchiveOptions();
-            boolean dump = options.isEmpty() && config.classDataSharing() && !archiveTried && cdsArchive != null;
-            // the dump lists every class it cannot archive as a warning: not for the cluster's log
-            standby = ChildJvm.standby(resolved.standbyCommand(dump ? List.of(RECORD_DUMP_INFO,
-                "-Xlog:cds=off,cds+dynamic=off") : options), childEnvironment, control, output, childEvents);
-            LOG.info("{} forked, ready to replace a worker", standby);
-            if (dump)
+            if (stopRequested)
+                return;
+            try
             {
-                archiveTried = true;
-                dumpArchiveLater(standby, cdsArchive);
+                LOG.info("{} forked, ready to replace a worker", launcher.forkStandby(childEvents));
             }
-        }
-        catch (IOException e)
-        {
-            LOG.warn("cannot fork a standby worker JVM (dead workers start from scratch): {}", e.toString());
+            catch (IOException e)
+            {
+                LOG.warn("cannot fork a standby worker JVM (dead workers start from scratch): {}", e.toString());
+            }
         }
     }
 
     private void exited(ChildJvm child, int exitCode)
     {
-        if (child == standby)
+        launcher.endGroupLater(child);
+        if (launcher.standbyExited(child))
         {
-            standby = null;
-            endGroupLater(child);
             if (phase == Phase.STOPPING)
                 return;
             LOG.warn("{} exited with {} before it was needed", child, ChildJvm.describeExit(exitCode));
             logLastOutput(child);
             return;
         }
-        endGroupLater(child);
         Slot slot = slotOf(child);
         if (slot == null || phase == Phase.STOPPING)
             return;
@@ -780,7 +511,7 @@ public class Master extends ContainerLifeCycle
             return;
         }
         if (slot.ready)
-            HazelcastTransport.unregister(member.join(), slot.role, slot.id);
+            HazelcastTransport.unregister(member.instance(), slot.role, slot.id);
         slot.child = null;
         slot.ready = false;
         LOG.warn("{} died after egg-ready: {}", child, why);
@@ -792,47 +523,8 @@ public class Master extends ContainerLifeCycle
             return;
         }
         LOG.info("restarting {}#{}", slot.role.id(), slot.id);
+        slot.restarts++;
         spawn(slot);
-    }
-
-    /**
-     * What a dead child started (a webapp's subprocesses) dies with it: SIGTERM to its process group now, SIGKILL to
-     * what is left after the stop timeout; in the background, the event loop goes on.
-     */
-    private void endGroupLater(ChildJvm child)
-    {
-        if (!child.signalGroup("0"))
-            return;
-        Thread thread = new Thread(() -> endGroups(List.of(child)), "egg-end-group-" + child.pid());
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    /**
-     * Ends what the (exited) children left in their process groups: SIGTERM, then SIGKILL after the stop timeout.
-     */
-    private void endGroups(List<ChildJvm> children)
-    {
-        List<ChildJvm> left = children.stream().filter(c -> c.signalGroup("TERM")).toList();
-        if (left.isEmpty())
-            return;
-        LOG.info("ending the processes {} left behind (SIGTERM to their process groups)", left);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.stopTimeoutMs());
-        try
-        {
-            while (System.nanoTime() - deadline < 0 && left.stream().anyMatch(c -> c.signalGroup("0")))
-                Thread.sleep(50);
-        }
-        catch (InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-        }
-        for (ChildJvm child : left)
-        {
-            if (child.signalGroup("KILL"))
-                LOG.warn("processes {} left behind did not stop within {} ms (jetty.egg.stopTimeout): killed them", child,
-                    config.stopTimeoutMs());
-        }
     }
 
     /** One log line per output line: the logger folds line breaks inside one message. */
@@ -863,14 +555,9 @@ public class Master extends ContainerLifeCycle
         phase = Phase.STOPPING;
         stopRequested = true;
         done = true;
-        Process resolving = dryRun;
-        if (resolving != null)
-            resolving.destroyForcibly();
-        if (standby != null)
-            standby.terminate();
+        launcher.cancel();
         stop(workers);
         stop(List.of(agent));
-        member.thenAccept(HazelcastInstance::shutdown);
     }
 
     private void stop(List<Slot> slots)
@@ -907,6 +594,6 @@ public class Master extends ContainerLifeCycle
                 Thread.currentThread().interrupt();
             }
         }
-        endGroups(alive);
+        launcher.endGroups(alive);
     }
 }

@@ -1,0 +1,70 @@
+package io.eggcluster.jetty.internal;
+
+import java.util.List;
+
+import org.eclipse.jetty.util.annotation.ManagedAttribute;
+import org.eclipse.jetty.util.annotation.ManagedObject;
+
+/**
+ * The user's {@code jetty.egg.*} settings, checked and typed: what {@link EggConfig#validate()} returns. Immutable;
+ * each value is parsed once. The properties the master sets for its children (role, slot, the member's address)
+ * are not here: they belong to the control channel ({@link Control}).
+ *
+ * @param workers {@code jetty.egg.workers}, {@code auto} resolved to one per available processor
+ * @param queueBytesSetting {@code jetty.egg.queueBytes}, or null for {@code auto} (see {@link #queueBytes})
+ * @param hazelcastPort {@code jetty.egg.hazelcast.port}; 0 is a free port picked at start
+ * @param webappsDir where the agent looks for agent hooks: {@code jetty.deploy.webappsDir}, first entry
+ */
+@ManagedObject("The cluster's jetty.egg.* settings")
+public record EggSettings(int workers, long agentStartTimeoutMs, long workerStartTimeoutMs, long stopTimeoutMs,
+                          int restartLimit, long restartWindowMs, List<String> jvmArgs, boolean standby,
+                          boolean classDataSharing, int maxMessageBytes, int queueCapacity, Long queueBytesSetting,
+                          String hazelcastHost, int hazelcastPort, String webappsDir, String jettyHome,
+                          String jettyBase)
+{
+    public EggSettings
+    {
+        jvmArgs = List.copyOf(jvmArgs);
+    }
+
+    /**
+     * {@code jetty.egg.queueBytes}: the most bytes of messages each slot (the agent, each worker) holds in the
+     * master's heap while its process does not take them; a send past it is refused. {@code auto}, the default, is
+     * {@value EggConfig#AUTO_QUEUE_BYTES} bytes (64 MiB), or less where the holds of all the slots together would take
+     * more than a quarter of the master's largest heap: the default heap of a JVM is a quarter of the machine's
+     * memory (6 GiB on a 24 GiB machine), so with {@code jetty.egg.workers=auto} (one worker per processor) the holds
+     * of the 3 slots of a 2-core machine take at most 192 MiB, those of 24 slots 1.5 GiB, and more slots share that
+     * quarter (a 256-worker cluster on that heap: 5.9 MiB each). Held messages are in the heap once; while a hold is
+     * taken it may briefly be there twice (as the queue kept it and as the batch taken from it), so even with every
+     * hold full and taken at once the holds use at most half the heap, and Jetty and Hazelcast keep the rest. Never
+     * less than one message of {@code jetty.egg.maxMessageBytes} with its header, which every slot must be able to
+     * hold.
+     *
+     * @param maxHeapBytes the master's largest heap ({@link Runtime#maxMemory()}), where the holds are
+     */
+    public long queueBytes(long maxHeapBytes)
+    {
+        if (queueBytesSetting != null)
+            return queueBytesSetting;
+        long oneMessage = maxMessageBytes + (long)EggConfig.MESSAGE_HEADER_BYTES;
+        return Math.max(oneMessage, Math.min(EggConfig.AUTO_QUEUE_BYTES, maxHeapBytes / 4 / (workers + 1)));
+    }
+
+    @ManagedAttribute("jetty.egg.workers")
+    public int getWorkers()
+    {
+        return workers;
+    }
+
+    @ManagedAttribute("jetty.egg.stopTimeout, in ms")
+    public long getStopTimeoutMs()
+    {
+        return stopTimeoutMs;
+    }
+
+    @ManagedAttribute("jetty.egg.standby")
+    public boolean isStandby()
+    {
+        return standby;
+    }
+}

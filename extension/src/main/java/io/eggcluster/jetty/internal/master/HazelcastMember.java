@@ -1,0 +1,139 @@
+package io.eggcluster.jetty.internal.master;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.eggcluster.jetty.internal.EggSettings;
+import io.eggcluster.jetty.internal.messenger.HazelcastSetup;
+import org.eclipse.jetty.util.annotation.ManagedAttribute;
+import org.eclipse.jetty.util.annotation.ManagedObject;
+import org.eclipse.jetty.util.component.AbstractLifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The master's Hazelcast member, which holds the receivers' messages: a bean of the {@link Master}, started before
+ * any child is forked and stopped after the children are gone. It starts in the background ({@code
+ * egg-hazelcast-member}, from {@link #doStart}, joined in {@link #doStop}) while the agent's JVM boots: the
+ * children's clients retry until it is up. A member that cannot start is reported to the master's event loop.
+ *
+ * <p>It is where the slots' bound in bytes is kept (see {@code Batches}): the children never need
+ * {@code jetty.egg.queueBytes}, a refused send names it from there.</p>
+ */
+@ManagedObject("The master's Hazelcast member")
+final class HazelcastMember extends AbstractLifeCycle
+{
+    private static final Logger LOG = LoggerFactory.getLogger(HazelcastMember.class);
+
+    private final String clusterName;
+    private final String host;
+    private final int port;
+    private final int queueCapacity;
+    private final long queueBytes;
+    private final int slots;
+    private final Consumer<String> failed;
+    private CompletableFuture<HazelcastInstance> instance;
+    private Thread starter;
+
+    /**
+     * @param clusterName the cluster's secret name
+     * @param port the port (the user's, or one picked free)
+     * @param failed gets why the member could not start
+     */
+    HazelcastMember(EggSettings settings, String clusterName, int port, Consumer<String> failed)
+    {
+        this.clusterName = clusterName;
+        this.host = settings.hazelcastHost();
+        this.port = port;
+        this.queueCapacity = settings.queueCapacity();
+        this.slots = settings.workers() + 1;
+        this.failed = failed;
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        this.queueBytes = settings.queueBytes(maxHeap);
+        if (slots * (double)queueBytes > maxHeap / 2.0)
+            LOG.warn("the message holds of the {} receivers may take {} MiB of this master's {} MiB heap " +
+                "(jetty.egg.queueBytes={} each): set it lower, or give the master more heap", slots,
+                slots * queueBytes >> 20, maxHeap >> 20, queueBytes);
+    }
+
+    @ManagedAttribute("The member's address")
+    public String getAddress()
+    {
+        return host + ":" + port;
+    }
+
+    @ManagedAttribute("Whether the member is up")
+    public boolean isUp()
+    {
+        CompletableFuture<HazelcastInstance> up = instance;
+        return up != null && up.isDone() && !up.isCompletedExceptionally();
+    }
+
+    @Override
+    protected void doStart()
+    {
+        CompletableFuture<HazelcastInstance> up = new CompletableFuture<>();
+        instance = up;
+        starter = new Thread(() ->
+        {
+            long start = System.nanoTime();
+            try
+            {
+                HazelcastInstance member = Hazelcast.newHazelcastInstance(HazelcastSetup.member(clusterName, host, port,
+                    List.of(), queueCapacity, queueBytes, slots));
+                LOG.info("Hazelcast member up on {}:{} in {} ms; it holds up to {} messages and {} bytes for each of " +
+                    "the {} receivers (jetty.egg.queueCapacity, jetty.egg.queueBytes)", host, port,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), queueCapacity, queueBytes, slots);
+                up.complete(member);
+            }
+            catch (Throwable x)
+            {
+                up.completeExceptionally(x);
+                failed.accept("the Hazelcast member cannot start on " + host + ":" + port +
+                    " (jetty.egg.hazelcast.host, jetty.egg.hazelcast.port): " + x);
+            }
+        }, "egg-hazelcast-member");
+        starter.setDaemon(true);
+        starter.start();
+    }
+
+    /**
+     * @return the member, once it is up (a child reports ready only once its client is connected to it)
+     * @throws IllegalStateException when it could not start
+     */
+    HazelcastInstance instance()
+    {
+        try
+        {
+            return instance.get();
+        }
+        catch (ExecutionException e)
+        {
+            throw new IllegalStateException("the Hazelcast member is not up: " + e.getCause(), e.getCause());
+        }
+        catch (InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the Hazelcast member");
+        }
+    }
+
+    @Override
+    protected void doStop() throws Exception
+    {
+        // a start under way cannot be cut short: wait for it, then shut the member down
+        starter.join(TimeUnit.MINUTES.toMillis(1));
+        instance.thenAccept(HazelcastInstance::shutdown);
+    }
+
+    @Override
+    public String toString()
+    {
+        return "HazelcastMember@" + host + ":" + port + (isUp() ? " up" : "");
+    }
+}
