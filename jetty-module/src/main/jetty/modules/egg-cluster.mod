@@ -101,7 +101,8 @@ jetty.server.addHiddenClasses+=,com.hazelcast.
 ## value is refused at start. Leave it empty.
 # jetty.egg.hazelcast.members=
 
-## Set by the master on a child's command line; do not set them yourself. (The cluster's Hazelcast name, its
-## credential, reaches a child in its environment, never on a command line.)
+## Set by the master on a child's command line (with the member's address above); do not set them yourself:
+## they are not settings but the master's assignment. (The cluster's Hazelcast name, its credential, reaches a
+## child in its environment, never on a command line.)
 # jetty.egg.role=master
 # jetty.egg.workerId=0

@@ -186,9 +186,9 @@ public final class EggCluster
                 @Override
                 public void lifeCycleStarted(LifeCycle event)
                 {
-                    Thread stop = new Thread(() -> LifeCycle.stop(connector), "egg-connector-stop");
-                    stop.setDaemon(true);
-                    stop.start();
+                    // not on this thread: XmlConfiguration takes a connector that is not started when its start()
+                    // returns for a failed start, and stops the server; on one of the server's threads instead
+                    connector.getExecutor().execute(() -> LifeCycle.stop(connector));
                 }
             });
         }

@@ -95,6 +95,8 @@ final class Launcher extends ContainerLifeCycle
         // two a child: the agent, the workers, a standby, and predecessors whose output is still draining
         output.setMaxThreads(2 * (settings.workers() + 8));
         output.setMinThreads(2);
+        // a pump ends when its child's output closes; on stop, the children are gone already
+        output.setStopTimeout(1000);
         work.setName("egg-launcher");
         work.setDaemon(true);
         work.setReservedThreads(0);

@@ -166,6 +166,7 @@ public class Master extends ContainerLifeCycle
             control, events::add, () -> phase == Phase.READY);
         for (int id = 1; id <= config.workers(); id++)
             workers.add(new Slot(Role.WORKER, id));
+        addBean(config);
         addBean(control);
         addBean(member);
         addBean(launcher);
