@@ -4,6 +4,8 @@ import io.eggcluster.jetty.api.EggProcess;
 import io.eggcluster.jetty.internal.Control;
 import io.eggcluster.jetty.internal.messenger.ProcessMessenger;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.annotation.ManagedAttribute;
+import org.eclipse.jetty.util.annotation.ManagedObject;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.slf4j.Logger;
@@ -17,6 +19,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: {@code egg-control-in} reads the master's commands from {@link #doStart} to {@link #doStop}; the
  * {@link Lifeline} has its own, from when this child is configured until its server has stopped.</p>
  */
+@ManagedObject("An agent or a worker: its process and its control channel to the master")
 abstract class Child extends ContainerLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(Child.class);
@@ -94,6 +97,19 @@ abstract class Child extends ContainerLifeCycle
     EggProcess process()
     {
         return process;
+    }
+
+    @ManagedAttribute("This process: role#id:pid")
+    public String getProcess()
+    {
+        return process.toString();
+    }
+
+    @Override
+    public void dump(Appendable out, String indent) throws java.io.IOException
+    {
+        dumpObjects(out, indent, process + ", control channel to the master " +
+            (commands != null && commands.isAlive() ? "open" : "closed"));
     }
 
     ProcessMessenger messenger()
