@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.eggcluster.jetty.api.Role;
+import io.eggcluster.jetty.internal.Control;
 
 /**
  * The command line of a child: the master's own {@code java} binary and JVM options, plus
@@ -26,8 +27,8 @@ final class ChildCommand
         "--update-ini", "--list-", "--dry-run", "--stop", "--help", "--version", "--download", "--write-module-graph",
         "--exec", "--approve-all-licenses", "--show-", "--jpms");
     /** Properties a child gets from the master, never from the master's own command line. */
-    private static final List<String> OWN_PROPERTIES = List.of("jetty.egg.role=", "jetty.egg.workerId=",
-        "jetty.home=", "jetty.base=");
+    private static final List<String> OWN_PROPERTIES = List.of(Control.ROLE_PROPERTY + "=",
+        Control.WORKER_ID_PROPERTY + "=", "jetty.home=", "jetty.base=");
 
     /**
      * What Hazelcast asks for on Java 17 (it works without, slower and with a warning): given to every child
@@ -43,8 +44,8 @@ final class ChildCommand
 
     static final String XML_MAIN = "org.eclipse.jetty.xml.XmlConfiguration";
     static final String STANDBY_MAIN = "io.eggcluster.jetty.internal.child.Standby";
-    static final String ROLE = "jetty.egg.role=";
-    static final String WORKER_ID = "jetty.egg.workerId=";
+    static final String ROLE = Control.ROLE_PROPERTY + "=";
+    static final String WORKER_ID = Control.WORKER_ID_PROPERTY + "=";
 
     private final String java;
     /** The master's JVM options, Hazelcast's, then jetty.egg.jvmArgs. */

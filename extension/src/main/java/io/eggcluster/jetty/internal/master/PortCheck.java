@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
+import io.eggcluster.jetty.internal.Control;
+
 /**
  * Before anything is forked: is the port the workers will share free? The workers bind it with
  * {@code SO_REUSEPORT}, so a second cluster started on the same port by the same user would bind it too and
@@ -120,10 +122,10 @@ public final class PortCheck
         {
             return "pid " + pid;
         }
-        String role = value(args, "jetty.egg.role=");
+        String role = value(args, Control.ROLE_PROPERTY + "=");
         if (role != null)
         {
-            String id = Optional.ofNullable(value(args, "jetty.egg.workerId=")).orElse("?");
+            String id = Optional.ofNullable(value(args, Control.WORKER_ID_PROPERTY + "=")).orElse("?");
             String base = Optional.ofNullable(value(args, "-Djetty.base=")).orElseGet(() -> value(args, "jetty.base="));
             long master = ProcessHandle.of(pid).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(0L);
             return "another egg cluster: " + role + "#" + id + ":" + pid + " of the master pid " + master +
