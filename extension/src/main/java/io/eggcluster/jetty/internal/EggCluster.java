@@ -167,7 +167,7 @@ public final class EggCluster
      * root ({@code <Configure id="sslConnector">} in jetty-https.xml, jetty-http2.xml, jetty-alpn.xml) is started by
      * {@code XmlConfiguration.main} itself after the server, whether the server still has it or not: it would bind
      * the shared port (the agent, without SO_REUSEPORT, then fails to start). Such a connector is pointed at a free
-     * loopback port and stopped as soon as it has started.
+     * loopback port and closed as soon as it has started.
      */
     private static void removeConnectors(Server server)
     {
@@ -186,9 +186,10 @@ public final class EggCluster
                 @Override
                 public void lifeCycleStarted(LifeCycle event)
                 {
-                    // not on this thread: XmlConfiguration takes a connector that is not started when its start()
-                    // returns for a failed start, and stops the server; on one of the server's threads instead
-                    connector.getExecutor().execute(() -> LifeCycle.stop(connector));
+                    // closed at once, on this thread (Jetty's graceful shutdown of a connector: the port is released,
+                    // the acceptors end), but left STARTED: XmlConfiguration takes a connector that is not started
+                    // when its start() returns for a failed start, and would stop the server
+                    connector.shutdown();
                 }
             });
         }

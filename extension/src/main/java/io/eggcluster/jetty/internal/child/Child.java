@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * {@link Lifeline} has its own, from when this child is configured until its server has stopped.</p>
  */
 @ManagedObject("An agent or a worker: its process and its control channel to the master")
-abstract class Child extends ContainerLifeCycle
+public abstract class Child extends ContainerLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(Child.class);
 

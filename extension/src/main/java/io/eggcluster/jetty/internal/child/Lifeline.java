@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * short by {@code egg-orphan-halt}, which must outlive every component's stop and so belongs to none.</p>
  */
 @ManagedObject("A child's lifeline: its standard input from the master")
-final class Lifeline extends AbstractLifeCycle
+public final class Lifeline extends AbstractLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(Lifeline.class);
     /** How long a child whose master vanished may take to stop before it halts. */

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * started and stopped with it.</p>
  */
 @ManagedObject("The master's end of the control channel to its children")
-final class ControlServer extends ContainerLifeCycle
+public final class ControlServer extends ContainerLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
     static final long HANDSHAKE_MS = 2000;

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * {@code jetty.egg.queueBytes}, a refused send names it from there.</p>
  */
 @ManagedObject("The master's Hazelcast member")
-final class HazelcastMember extends AbstractLifeCycle
+public final class HazelcastMember extends AbstractLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(HazelcastMember.class);
 

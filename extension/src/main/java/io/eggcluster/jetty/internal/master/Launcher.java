@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * stopped with it.</p>
  */
 @ManagedObject("How the master starts a child JVM")
-final class Launcher extends ContainerLifeCycle
+public final class Launcher extends ContainerLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
     /** How long after the cluster (or a replacement) is ready a standby is forked: not while it warms up. */
