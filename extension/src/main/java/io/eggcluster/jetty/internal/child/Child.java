@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import io.eggcluster.jetty.api.EggProcess;
 import io.eggcluster.jetty.internal.Control;
 import io.eggcluster.jetty.internal.ProcessGroup;
-import io.eggcluster.jetty.internal.messenger.ProcessMessenger;
+import io.eggcluster.jetty.internal.messenger.ClusterClient;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.component.LifeCycle;
@@ -29,10 +29,10 @@ abstract class Child extends ContainerLifeCycle
     private static final long ORPHAN_HALT_MS = 1000;
 
     private final EggProcess process;
-    private final ProcessMessenger messenger;
+    private final ClusterClient messenger;
     private final ControlLink master;
 
-    Child(Server server, ProcessMessenger messenger)
+    Child(Server server, ClusterClient messenger)
     {
         this.process = messenger.messenger().self();
         this.messenger = messenger;
@@ -94,7 +94,7 @@ abstract class Child extends ContainerLifeCycle
         return process;
     }
 
-    ProcessMessenger messenger()
+    ClusterClient messenger()
     {
         return messenger;
     }

@@ -11,7 +11,7 @@ import java.util.Properties;
 import java.util.List;
 
 import io.eggcluster.jetty.api.Role;
-import io.eggcluster.jetty.internal.messenger.ProcessMessenger;
+import io.eggcluster.jetty.internal.messenger.ClusterClient;
 
 /**
  * The main class of a standby worker: a JVM the master starts ahead of need, with the class path and arguments of
@@ -116,7 +116,7 @@ public final class Standby
         String host = properties.getProperty("jetty.egg.hazelcast.host");
         String port = properties.getProperty("jetty.egg.hazelcast.port", "0");
         if (cluster != null && host != null && port.matches("[1-9][0-9]{0,4}"))
-            ProcessMessenger.preconnect(cluster, host, Integer.parseInt(port), CONNECT_TIMEOUT_MS);
+            ClusterClient.preconnect(cluster, host, Integer.parseInt(port), CONNECT_TIMEOUT_MS);
     }
 
     /** One line, read byte by byte: what follows it stays in the stream for the child's own watcher. */
