@@ -411,7 +411,7 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
         }
     }
 
-    /** The hooks registered before egg-ready, on the consumer thread, before it takes any message. */
+    /** The hooks registered before egg-ready, on the inbox's thread, before it takes any message. */
     private void runReadyHooks()
     {
         boolean wasDispatching = dispatching.get();
