@@ -159,11 +159,14 @@ class InboxTest
         // 2 is in the middle of its dispatch: a successor's take now gets the whole batch again
         Taken again = transport.take(SLOT, 99, 0, 10, 0);
         assertEquals(3, again.frames().size(), "the batch is not acknowledged while one of its frames is dispatched");
+        long takes = inbox.getTakes();
         release.countDown();
         assertEquals(1, next());
         assertEquals(2, next());
         assertEquals(3, next());
-        // the inbox gets the batch back (its successor never acknowledged it), and dispatches nothing twice
+        // the inbox takes the batch back (the successor never acknowledged it), dispatches nothing of it twice,
+        // and acknowledges it with the take after
+        awaitTakes(takes + 2);
         inbox.stop();
         assertDispatched();
         assertEquals(3, inbox.getQueueDispatched());
@@ -195,8 +198,8 @@ class InboxTest
         // the queue copy of 2 is slow (10,000 messages ahead of it, say): the receiver takes its queue meanwhile,
         // well past the 300 ms this inbox was given, and its sender is alive: 3 and 4 wait for it
         Thread.sleep(1500);
+        awaitTakes(2);
         assertEquals(2, inbox.getHoldsWaiting());
-        assertTrue(inbox.getTakes() > 1, "it took its queue meanwhile: " + inbox.getTakes());
         inbox.receive(frame(sender, 2), false);
         assertDispatched(2, 3, 4);
     }
@@ -226,6 +229,17 @@ class InboxTest
         transport.register(SLOT, agent.pid());
         inbox.start();
         assertDispatched(3, 4);
+    }
+
+    /** Waits until the inbox's takes that returned are at least {@code takes}. */
+    private void awaitTakes(long takes) throws InterruptedException
+    {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (inbox.getTakes() < takes)
+        {
+            assertTrue(System.nanoTime() < deadline, "only " + inbox.getTakes() + " takes within 10 s, not " + takes);
+            Thread.sleep(5);
+        }
     }
 
     private static void awaitQuietly(CountDownLatch latch)
