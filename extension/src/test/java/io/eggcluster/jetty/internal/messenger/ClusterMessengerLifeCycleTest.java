@@ -54,7 +54,9 @@ class ClusterMessengerLifeCycleTest
     void itsThreadsComeWithStartAndEggReadyAndGoWithStop() throws Exception
     {
         Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
-        assertTrue(newEggThreads(before).isEmpty(), "a constructor starts no thread");
+        ClusterMessenger unstarted = new ClusterMessenger(new EggProcess(Role.WORKER, 2, 7002), 2, transport, 4096);
+        unstarted.setDirectHost("127.0.0.1");
+        assertTrue(newEggThreads(before).isEmpty(), "a constructor starts no thread: " + names(newEggThreads(before)));
 
         messenger.start();
         // the executors start their thread with their first task
