@@ -9,7 +9,7 @@ import io.eggcluster.jetty.internal.child.Agent;
 import io.eggcluster.jetty.internal.child.Worker;
 import io.eggcluster.jetty.internal.master.Master;
 import io.eggcluster.jetty.internal.master.PortCheck;
-import io.eggcluster.jetty.internal.messenger.ProcessMessenger;
+import io.eggcluster.jetty.internal.messenger.ClusterClient;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.Server;
@@ -129,14 +129,14 @@ public final class EggCluster
      * The child's messenger: it exists (and its Hazelcast client connects) before any webapp deploys; it stops
      * after the server, so webapps may still send while they stop.
      */
-    private static ProcessMessenger messenger(Server server, EggSettings config, Role role, int workerId)
+    private static ClusterClient messenger(Server server, EggSettings config, Role role, int workerId)
     {
         String cluster = System.getenv(Control.ENV_CLUSTER);
         if (cluster == null || cluster.isEmpty() || config.hazelcastPort() == 0)
             throw new IllegalArgumentException("egg-cluster: an " + role.id() + " needs jetty.egg.hazelcast.port and " +
                 Control.ENV_CLUSTER + " in its environment, which its master sets: start the master, not a " + role.id());
         long timeout = role == Role.AGENT ? config.agentStartTimeoutMs() : config.workerStartTimeoutMs();
-        ProcessMessenger messenger = new ProcessMessenger(new EggProcess(role, workerId, ProcessHandle.current().pid()),
+        ClusterClient messenger = new ClusterClient(new EggProcess(role, workerId, ProcessHandle.current().pid()),
             config.workers(), cluster, config.hazelcastHost(), config.hazelcastPort(), timeout,
             config.maxMessageBytes());
         LifeCycle.start(messenger);

@@ -2,7 +2,7 @@ package io.eggcluster.jetty.internal.child;
 
 import java.nio.file.Path;
 
-import io.eggcluster.jetty.internal.messenger.ProcessMessenger;
+import io.eggcluster.jetty.internal.messenger.ClusterClient;
 import org.eclipse.jetty.server.Server;
 
 /**
@@ -12,7 +12,7 @@ import org.eclipse.jetty.server.Server;
  */
 public class Agent extends Child
 {
-    public Agent(Server server, ProcessMessenger messenger, Path webapps)
+    public Agent(Server server, ClusterClient messenger, Path webapps)
     {
         super(server, messenger);
         addBean(new AgentHooks(webapps, messenger.messenger()));

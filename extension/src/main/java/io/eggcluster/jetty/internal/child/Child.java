@@ -2,7 +2,7 @@ package io.eggcluster.jetty.internal.child;
 
 import io.eggcluster.jetty.api.EggProcess;
 import io.eggcluster.jetty.internal.Control;
-import io.eggcluster.jetty.internal.messenger.ProcessMessenger;
+import io.eggcluster.jetty.internal.messenger.ClusterClient;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
@@ -25,11 +25,11 @@ public abstract class Child extends ContainerLifeCycle
     private static final Logger LOG = LoggerFactory.getLogger(Child.class);
 
     private final EggProcess process;
-    private final ProcessMessenger messenger;
+    private final ClusterClient messenger;
     private final ControlLink master;
     private Thread commands;
 
-    Child(Server server, ProcessMessenger messenger)
+    Child(Server server, ClusterClient messenger)
     {
         this.process = messenger.messenger().self();
         this.messenger = messenger;
@@ -112,7 +112,7 @@ public abstract class Child extends ContainerLifeCycle
             (commands != null && commands.isAlive() ? "open" : "closed"));
     }
 
-    ProcessMessenger messenger()
+    ClusterClient messenger()
     {
         return messenger;
     }

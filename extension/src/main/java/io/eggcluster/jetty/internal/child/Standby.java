@@ -9,7 +9,7 @@ import java.util.Properties;
 import java.util.List;
 
 import io.eggcluster.jetty.internal.Control;
-import io.eggcluster.jetty.internal.messenger.ProcessMessenger;
+import io.eggcluster.jetty.internal.messenger.ClusterClient;
 
 /**
  * The main class of a standby worker: a JVM the master starts ahead of need, with the class path and arguments of
@@ -115,6 +115,6 @@ public final class Standby
         String host = properties.getProperty(Control.HAZELCAST_HOST_PROPERTY);
         String port = properties.getProperty(Control.HAZELCAST_PORT_PROPERTY, "0");
         if (cluster != null && host != null && port.matches("[1-9][0-9]{0,4}"))
-            ProcessMessenger.preconnect(cluster, host, Integer.parseInt(port), CONNECT_TIMEOUT_MS);
+            ClusterClient.preconnect(cluster, host, Integer.parseInt(port), CONNECT_TIMEOUT_MS);
     }
 }

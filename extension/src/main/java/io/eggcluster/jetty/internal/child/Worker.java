@@ -3,7 +3,7 @@ package io.eggcluster.jetty.internal.child;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.eggcluster.jetty.internal.messenger.ProcessMessenger;
+import io.eggcluster.jetty.internal.messenger.ClusterClient;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandler;
@@ -24,7 +24,7 @@ public class Worker extends Child
 
     private final Server server;
 
-    public Worker(Server server, ProcessMessenger messenger)
+    public Worker(Server server, ClusterClient messenger)
     {
         super(server, messenger);
         this.server = server;

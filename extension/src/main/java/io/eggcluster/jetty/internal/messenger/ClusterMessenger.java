@@ -9,8 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -22,24 +20,36 @@ import io.eggcluster.jetty.api.Message;
 import io.eggcluster.jetty.api.MessageListener;
 import io.eggcluster.jetty.api.Messenger;
 import io.eggcluster.jetty.api.Role;
-import org.eclipse.jetty.util.component.AbstractLifeCycle;
+import org.eclipse.jetty.util.annotation.ManagedAttribute;
+import org.eclipse.jetty.util.annotation.ManagedObject;
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.eclipse.jetty.util.component.LifeCycle;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The messenger of one agent or worker process: routes Egg's calls to the slots' queues of a {@link Transport},
- * and, once egg-ready has come, takes this process's own queue on one thread and hands each message to the
- * listeners of its action (or to the handler of a request, or to the future of a reply).
+ * The messenger of one agent or worker process: Egg's routing of each call to the receiver slots, the registry of
+ * listeners, request handlers and egg-ready hooks and the dispatch of each message to them, and request/response.
+ * It owns no thread; its beans do, each started and stopped with it:
+ *
+ * <pre>
+ *   ClusterMessenger           routing, listeners, dispatch, request/response (no thread)
+ *   +- ScheduledExecutorScheduler  egg-messenger-timeouts: the requests' timeouts
+ *   +- Sender                  egg-messenger-sender (hand-overs to the queues), egg-messenger-self (copies to itself)
+ *   |  +- DirectSender         egg-messenger-direct-connect
+ *   +- Inbox                   egg-messenger (takes the queue, runs the egg-ready hooks first); from egg-ready on
+ *      +- DirectReceiver       egg-messenger-direct-accept, egg-messenger-direct-in (one a sending process)
+ * </pre>
+ *
+ * <p>Stopping stops them in reverse: the inbox stops dispatching (what it did not dispatch is left, unacknowledged,
+ * to the slot's next process), then the sender hands over what it accepted, then the timeouts end. A process stops
+ * receiving earlier, before its webapps stop, with {@link #stopReceiving}; it still sends until it stops.</p>
  */
-public class ClusterMessenger extends AbstractLifeCycle implements Messenger
+@ManagedObject("The messenger of this agent or worker: Egg's routing, listeners and request/response")
+public class ClusterMessenger extends ContainerLifeCycle implements Messenger
 {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterMessenger.class);
-    private static final int BATCH = 1024;
-    private static final long POLL_MS = 500;
-    /** How long a stop waits for what was sent to reach the cluster. */
-    private static final long STOP_FLUSH_MS = 5000;
-    /** How long {@link #stopReceiving} lets the consumer finish the batch it has taken; the rest is left. */
-    private static final long STOP_HANDLING_MS = 5000;
 
     private final EggProcess self;
     private final int workerCount;
@@ -57,39 +67,14 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
      */
     private final ThreadLocal<Boolean> dispatching = ThreadLocal.withInitial(() -> Boolean.FALSE);
     private final AtomicLong requestIds = new AtomicLong();
-    private final ScheduledExecutorService timeouts;
+    private final ScheduledExecutorScheduler timeouts;
+    private final Sender sender;
+    private final Inbox inbox;
     private volatile boolean eggReady;
-    /** Whether the consumer takes more batches: false once {@link #stopReceiving} began. */
-    private volatile boolean taking = true;
-    /** Whether frames are dispatched at all: false once {@link #stopReceiving} is over; under {@link #dispatchLock}. */
-    private boolean delivering = true;
-    /** Whether direct copies are dispatched: false once {@link #stopReceiving} began; under {@link #dispatchLock}. */
-    private boolean directOpen = true;
-    private Thread consumer;
-    private final Outbox outbox;
-    private final DirectSender direct;
-    /** Delivers the direct copies of what this process sends itself, once its receiver is open. */
-    private final java.util.concurrent.ExecutorService toSelf;
-    private volatile DirectReceiver receiver;
-    private volatile String endpoint;
-    /** Where this process takes direct copies: the member's address (loopback unless the cluster spans hosts). */
-    private volatile String directHost = "127.0.0.1";
-    /** One message is dispatched at a time, whether it came from the queue or directly. */
-    private final Object dispatchLock = new Object();
-    /** Origin to the seq of the last of its frames dispatched here; guarded by {@link #dispatchLock}. */
-    private final Map<Long, Long> seen = new java.util.HashMap<>();
-    /** Origin to the seq of the last of its frames whose handling has finished; written under {@link #dispatchLock}. */
-    private final Map<Long, Long> done = new ConcurrentHashMap<>();
-    /** Dispatches a direct copy that waited. */
-    private final EarlyCopies.Dispatch dispatchEarly = (origin, seq, frame) -> accept(origin, seq, frame, true);
-    /** Messages dispatched from their direct copy; guarded by {@link #dispatchLock}. */
-    private long directDispatched;
-    /** Messages dispatched from their queue copy; guarded by {@link #dispatchLock}. */
-    private long queueDispatched;
-    /** Direct copies that came before an earlier message of their origin; guarded by {@link #dispatchLock}. */
-    private final EarlyCopies early;
-    /** How often a WARN says that direct copies still wait for the earlier messages of a live sender. */
-    static final long HOLD_REPORT_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** Guards the start and the stop of receiving: the inbox starts at egg-ready, unless receiving has stopped. */
+    private final Object receiving = new Object();
+    /** Whether receiving has stopped (or never will start); guarded by {@link #receiving}. */
+    private boolean receivingStopped;
 
     /*
      * Each registration keeps the context class loader of the thread that made it: the webapp's (or the agent hook
@@ -108,18 +93,14 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     {
     }
 
+    /**
+     * @param self this process
+     * @param workerCount the configured number of workers
+     * @param transport the cluster's queues and registry
+     * @param maxMessageBytes the largest encoded message, {@code jetty.egg.maxMessageBytes}
+     */
     public ClusterMessenger(EggProcess self, int workerCount, Transport transport, int maxMessageBytes)
     {
-        this(self, workerCount, transport, maxMessageBytes, HOLD_REPORT_NANOS);
-    }
-
-    /**
-     * @param holdReportNanos how often a WARN says that direct copies still wait for the earlier messages of a live
-     *                        sender (they wait for as long as it takes: see {@link EarlyCopies})
-     */
-    ClusterMessenger(EggProcess self, int workerCount, Transport transport, int maxMessageBytes, long holdReportNanos)
-    {
-        this.early = new EarlyCopies(self.toString(), holdReportNanos);
         this.self = self;
         this.workerCount = workerCount;
         this.transport = transport;
@@ -129,20 +110,26 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         for (int id = 1; id <= workerCount; id++)
             slots.add(Transport.workerSlot(id));
         this.workerSlots = List.copyOf(slots);
-        this.outbox = new Outbox(self.toString(), ThreadLocalRandom.current().nextLong(), transport);
-        this.direct = new DirectSender(self.toString(), transport);
-        this.toSelf = Executors.newSingleThreadExecutor(r ->
+        this.timeouts = new ScheduledExecutorScheduler("egg-messenger-timeouts", true);
+        this.inbox = new Inbox(self, ownSlot, transport, new Inbox.Dispatch()
         {
-            Thread thread = new Thread(r, "egg-messenger-self");
-            thread.setDaemon(true);
-            return thread;
-        });
-        this.timeouts = Executors.newSingleThreadScheduledExecutor(r ->
-        {
-            Thread thread = new Thread(r, "egg-messenger-timeouts");
-            thread.setDaemon(true);
-            return thread;
-        });
+            @Override
+            public void opening()
+            {
+                runReadyHooks();
+            }
+
+            @Override
+            public void dispatch(byte[] frame)
+            {
+                ClusterMessenger.this.dispatch(frame);
+            }
+        }, Frames.HEADER + maxMessageBytes, Inbox.HOLD_REPORT_NANOS);
+        this.sender = new Sender(self.toString(), ownSlot, ThreadLocalRandom.current().nextLong(), transport, inbox);
+        addBean(timeouts);
+        addBean(sender);
+        // managed, and started, from egg-ready on: it stops first, before the sender flushes
+        addBean(inbox, false);
     }
 
     static String slotOf(EggProcess process)
@@ -152,128 +139,59 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
 
     /**
      * Stops receiving, if {@link #stopReceiving} did not already, then sending: what this process accepted is handed
-     * to the cluster first (up to {@value #STOP_FLUSH_MS} ms).
+     * to the cluster first (up to {@value Sender#STOP_FLUSH_MS} ms). A request still waiting for its answer fails.
      */
     @Override
     protected void doStop() throws Exception
     {
-        stopReceiving();
-        synchronized (dispatchLock)
+        synchronized (receiving)
         {
-            LOG.debug("{} dispatched {} messages from their direct copy, {} from their queue copy; {} direct copies " +
-                "came early; {}", self, directDispatched, queueDispatched, early.held(), direct);
+            receivingStopped = true;
         }
-        toSelf.shutdownNow();
-        outbox.close(STOP_FLUSH_MS);
-        direct.close();
-        timeouts.shutdownNow();
+        super.doStop();
         pending.values().forEach(f -> f.completeExceptionally(new IllegalStateException("the messenger of " + self +
             " stopped before the answer came")));
-        super.doStop();
     }
 
     /**
      * Stops receiving, and must come before what listens goes (a webapp's listeners when it stops, the agent's
-     * hooks), while sending still works (a stopping webapp may send). From now on no direct copy is dispatched (the
-     * direct socket closes, and its endpoint is withdrawn) and the consumer takes no further batch; the batch it has
-     * taken is dispatched to the listeners, which are still there, and acknowledged, within
-     * {@value #STOP_HANDLING_MS} ms. After that, nothing is dispatched at all: what the consumer had not dispatched
-     * by then stays unacknowledged in the slot's hold, where the slot's next process takes it. So whatever was sent
-     * to this process reached its listeners, or is left to its successor, never neither; nothing is marked handled
-     * that no listener saw.
+     * hooks), while sending still works (a stopping webapp may send): stops the {@link Inbox}. From now on no direct
+     * copy is dispatched (the direct socket closes, and its endpoint is withdrawn) and no further batch is taken;
+     * the batch taken is dispatched to the listeners, which are still there, and acknowledged, within
+     * {@value Inbox#STOP_HANDLING_MS} ms. After that, nothing is dispatched at all: what was not dispatched by then
+     * stays unacknowledged in the slot's hold, where the slot's next process takes it. So whatever was sent to this
+     * process reached its listeners, or is left to its successor, never neither; nothing is marked handled that no
+     * listener saw.
      */
     public void stopReceiving()
     {
-        synchronized (this)
+        synchronized (receiving)
         {
-            if (!taking)
+            if (receivingStopped)
                 return;
-            taking = false;
+            receivingStopped = true;
         }
-        synchronized (dispatchLock)
-        {
-            directOpen = false;
-        }
-        closeReceiver();
-        Thread thread = consumer;
-        if (thread != null && thread != Thread.currentThread())
-        {
-            try
-            {
-                thread.join(POLL_MS + STOP_HANDLING_MS);
-            }
-            catch (InterruptedException e)
-            {
-                Thread.currentThread().interrupt();
-            }
-            if (thread.isAlive())
-                LOG.warn("{} is still handling its last messages after {} ms: what it has not handled is left to " +
-                    "its successor", self, POLL_MS + STOP_HANDLING_MS);
-        }
-        synchronized (dispatchLock)
-        {
-            delivering = false;
-        }
+        LifeCycle.stop(inbox);
     }
 
     /**
-     * Egg-ready has come: run the hooks, then deliver what is held for this process and everything after it.
+     * Egg-ready has come: starts the {@link Inbox}, which runs the hooks, then delivers what is held for this
+     * process and everything after it.
      */
     public void eggReady()
     {
-        synchronized (this)
+        synchronized (receiving)
         {
-            if (eggReady || !taking)
+            if (receivingStopped)
                 return;
-            eggReady = true;
-            consumer = new Thread(this::consume, "egg-messenger");
-            consumer.setDaemon(true);
-            consumer.start();
-        }
-    }
-
-    /** Opens this process's direct socket and tells the others where it is; without it, the queue delivers. */
-    private void openReceiver()
-    {
-        try
-        {
-            DirectReceiver opened = new DirectReceiver(self.toString(), java.net.InetAddress.getByName(directHost),
-                Frames.HEADER + maxMessageBytes,
-                frame -> receive(frame, true));
             synchronized (this)
             {
-                // not once receiving has stopped: the endpoint would outlive it
-                if (!taking)
-                {
-                    opened.close();
+                if (eggReady)
                     return;
-                }
-                receiver = opened;
-                endpoint = opened.endpoint(self.pid());
-                transport.publishEndpoint(ownSlot, endpoint);
+                eggReady = true;
             }
-        }
-        catch (IOException | RuntimeException e)
-        {
-            LOG.warn("{}: no direct messages (its queue delivers everything): {}", self, e.toString());
-        }
-    }
-
-    private synchronized void closeReceiver()
-    {
-        DirectReceiver opened = receiver;
-        if (opened == null)
-            return;
-        receiver = null;
-        opened.close();
-        try
-        {
-            if (endpoint != null)
-                transport.withdrawEndpoint(ownSlot, endpoint);
-        }
-        catch (RuntimeException e)
-        {
-            LOG.debug("{}: could not withdraw its direct endpoint: {}", self, e.toString());
+            manage(inbox);
+            LifeCycle.start(inbox);
         }
     }
 
@@ -283,200 +201,65 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
      */
     public void setDirectHost(String host)
     {
-        this.directHost = host;
+        inbox.setDirectHost(host);
     }
 
-    /** How many messages were dispatched from their direct copy: for tests. */
+    /** How many messages were dispatched from their direct copy: the inbox's {@link Inbox#getDirectDispatched}. */
     long directDispatched()
     {
-        synchronized (dispatchLock)
-        {
-            return directDispatched;
-        }
-    }
-
-    private void consume()
-    {
-        runReadyHooks();
-        openReceiver();
-        // this consumer's id, with every take: a batch is acknowledged only by the taker it was given to
-        long taker = ThreadLocalRandom.current().nextLong();
-        // the id of the last batch handled, which the next take acknowledges: 0 at first, so the first take gets
-        // first what a predecessor in this slot took and never acknowledged. A failed take leaves it as it was: the
-        // batch that take may have taken on the member comes with the next one, acknowledging again is harmless
-        long handled = 0;
-        boolean acknowledged = true;
-        // the takes that returned, counted: what a take shows about the queue (emptied it) is proof only for the
-        // direct copies of a sender seen gone before that take began
-        long takes = 0;
-        while (taking)
-        {
-            Taken taken;
-            try
-            {
-                taken = transport.take(ownSlot, taker, handled, BATCH, POLL_MS);
-            }
-            catch (InterruptedException e)
-            {
-                return;
-            }
-            catch (RuntimeException e)
-            {
-                if (!taking)
-                    return;
-                LOG.warn("{} cannot take its messages: {}", self, e.toString());
-                sleepQuietly();
-                continue;
-            }
-            takes++;
-            acknowledged = true;
-            for (byte[] frame : taken.frames())
-            {
-                if (!handle(frame))
-                {
-                    // receiving stopped in the middle: the batch stays unacknowledged, for this slot's next process
-                    LOG.info("{} stopped receiving in the middle of {} messages: they are left to its successor",
-                        self, taken.frames().size());
-                    return;
-                }
-            }
-            releaseProven(takes, taken.drained());
-            if (taken.id() != 0)
-            {
-                handled = taken.id();
-                acknowledged = false;
-            }
-        }
-        if (acknowledged)
-            return;
-        try
-        {
-            transport.acknowledge(ownSlot, taker, handled);
-        }
-        catch (RuntimeException e)
-        {
-            LOG.warn("{} could not acknowledge its last messages, its successor may get them again: {}", self,
-                e.toString());
-        }
+        return inbox.getDirectDispatched();
     }
 
     /**
-     * @return false when receiving has stopped and the frame was not dispatched
-     */
-    private boolean handle(byte[] frame)
-    {
-        try
-        {
-            return receive(frame, false);
-        }
-        catch (Throwable x)
-        {
-            // whatever the handling of one frame throws, an Error included, costs that frame, not this thread
-            skipped(frame, x);
-            return true;
-        }
-    }
-
-    private void skipped(byte[] frame, Throwable failure)
-    {
-        Frames.logSkipped(LOG, String.valueOf(self), frame, failure);
-    }
-
-    private static void sleepQuietly()
-    {
-        try
-        {
-            Thread.sleep(100);
-        }
-        catch (InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /**
-     * A frame from the queue, or its direct copy: dispatched once, and in each origin's order. A queue frame is
-     * dispatched unless its direct copy was; a direct frame when it is the next of its origin, else once the ones
-     * before it have come from the queue.
+     * A frame for this process, from its queue or directly: see {@link Inbox#receive}.
      *
-     * @return false when the frame was refused because receiving has stopped ({@link #stopReceiving}): it was not
-     * dispatched, nor marked as handled
+     * @return false when receiving has stopped and the frame was not dispatched
      */
     boolean receive(byte[] frame, boolean directly)
     {
-        if (frame.length < Frames.HEADER)
-        {
-            LOG.warn("{} received a message it cannot decode ({} bytes)", self, frame.length);
-            return true;
-        }
-        long origin = Frames.origin(frame);
-        long seq = Frames.seq(frame);
-        // a queue copy whose direct copy was handled is skipped without the lock (a seq once handled stays
-        // handled), so the direct copies' thread does not wait for a taker that got preempted inside a batch. One
-        // whose direct copy is being handled right now waits for the lock: the batch it came in is acknowledged
-        // after it, so a crash in the middle of the handling leaves it to the replacement
-        Long handled = done.get(origin);
-        if (!directly && handled != null && seq <= handled)
-            return true;
-        synchronized (dispatchLock)
-        {
-            // a stopping process dispatches nothing its listeners may no longer see: the frame stays unhandled here,
-            // and its queue copy, unacknowledged, goes to the slot's next process
-            if (!delivering || (directly && !directOpen))
-                return false;
-            Long last = seen.get(origin);
-            if (last != null && seq <= last)
-                return true;
-            if (directly && seq != (last == null ? 1 : last + 1))
-            {
-                // an earlier message of this origin has not come yet (it went through the queue only): wait for it
-                early.hold(origin, seq, frame);
-                return true;
-            }
-            if (!directly)
-                early.beforeQueueCopy(origin, last, seq, dispatchEarly);
-            accept(origin, seq, frame, directly);
-            early.after(origin, seq, dispatchEarly);
-        }
-        return true;
+        return inbox.receive(frame, directly);
     }
 
     /**
-     * After a take: dispatches the direct copies whose missing predecessors are proven never to come (their sender
-     * is gone and the take emptied the queue), and reports those still waiting. Never on a timer.
+     * Waits until what this process sent is handed to the cluster (or held back by a full receiver): see
+     * {@link Sender#flush}.
      */
-    private void releaseProven(long take, boolean drained)
+    boolean flush(long timeoutMs)
     {
-        // usually nothing waits: then the lock, which the direct copies' threads take for every message, is not
-        if (early.isEmpty())
-            return;
-        synchronized (dispatchLock)
-        {
-            if (delivering)
-                early.afterTake(take, drained, this::gone, seen, dispatchEarly);
-        }
+        return sender.flush(timeoutMs);
     }
 
-    /**
-     * @return whether a sender's process has exited and the master has removed it from the registry: every process
-     * of the cluster runs on the master's host (a cluster across hosts is refused), so its pid says whether it lives
-     */
-    private boolean gone(EggProcess sender)
+    @ManagedAttribute("Whether egg-ready has come")
+    @Override
+    public boolean isEggReady()
     {
-        return !transport.processes().containsValue(sender.pid()) &&
-            ProcessHandle.of(sender.pid()).map(p -> !p.isAlive()).orElse(true);
+        return eggReady;
     }
 
-    /** Dispatches the next frame of an origin. Under {@link #dispatchLock}. */
-    private void accept(long origin, long seq, byte[] frame, boolean directly)
+    @ManagedAttribute("Requests sent whose answer has not come yet")
+    public int getRequestsPending()
     {
-        seen.put(origin, seq);
-        if (directly)
-            directDispatched++;
-        else
-            queueDispatched++;
-        dispatch(frame);
-        done.put(origin, seq);
+        return pending.size();
+    }
+
+    @ManagedAttribute("Actions with at least one listener")
+    public List<String> getListenedActions()
+    {
+        return listeners.entrySet().stream().filter(e -> !e.getValue().isEmpty()).map(Map.Entry::getKey).sorted()
+            .toList();
+    }
+
+    @ManagedAttribute("Actions with a request handler")
+    public List<String> getHandledActions()
+    {
+        return handlers.keySet().stream().sorted().toList();
+    }
+
+    @Override
+    public void dump(Appendable out, String indent) throws IOException
+    {
+        dumpObjects(out, indent, "slot " + ownSlot + ", egg-ready " + eggReady + ", requests pending " +
+            pending.size() + ", listened " + getListenedActions() + ", handled " + getHandledActions());
     }
 
     private void dispatch(byte[] bytes)
@@ -595,7 +378,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         Envelope reply = new Envelope(kind, request.action(), self, request.sender().pid(), request.requestId(), data);
         try
         {
-            offer(slotOf(request.sender()), reply.encode(maxMessageBytes), request.action());
+            sender.send(slotOf(request.sender()), reply.encode(maxMessageBytes), request.action());
         }
         catch (IllegalStateException e)
         {
@@ -628,7 +411,7 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         }
     }
 
-    /** The hooks registered before egg-ready, on the consumer thread, before it takes any message. */
+    /** The hooks registered before egg-ready, on the inbox's thread, before it takes any message. */
     private void runReadyHooks()
     {
         boolean wasDispatching = dispatching.get();
@@ -671,49 +454,13 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         return new Envelope(Envelope.Kind.MESSAGE, checkAction(action), self, 0, 0, data).encode(maxMessageBytes);
     }
 
-    private void offer(String slot, byte[] bytes, String action)
-    {
-        byte[] frame = outbox.send(slot, bytes, action);
-        // the queue holds the message for its receiver whatever happens; unless in a burst, a copy also goes
-        // straight to the receiver (this process itself included), which takes whichever copy comes first
-        if (frame == null)
-            return;
-        if (!slot.equals(ownSlot))
-        {
-            if (direct.send(slot, frame))
-                outbox.linger(slot);
-            else
-                outbox.hurry(slot);
-        }
-        else if (receiver != null)
-        {
-            try
-            {
-                toSelf.execute(() -> receive(frame, true));
-                outbox.linger(slot);
-            }
-            catch (java.util.concurrent.RejectedExecutionException stopping)
-            {
-                // stopping: the queue copy is handed over by the stop
-            }
-        }
-    }
-
-    /**
-     * Waits until what this process sent is handed to the cluster (or held back by a full receiver): for tests.
-     */
-    boolean flush(long timeoutMs)
-    {
-        return outbox.flush(timeoutMs);
-    }
-
     @Override
     public void broadcast(String action, Object data)
     {
         byte[] bytes = encode(action, data);
         for (String slot : workerSlots)
-            offer(slot, bytes, action);
-        offer(Transport.agentSlot(), bytes, action);
+            sender.send(slot, bytes, action);
+        sender.send(Transport.agentSlot(), bytes, action);
     }
 
     @Override
@@ -721,13 +468,13 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     {
         byte[] bytes = encode(action, data);
         for (String slot : workerSlots)
-            offer(slot, bytes, action);
+            sender.send(slot, bytes, action);
     }
 
     @Override
     public void sendToAgent(String action, Object data)
     {
-        offer(Transport.agentSlot(), encode(action, data), action);
+        sender.send(Transport.agentSlot(), encode(action, data), action);
     }
 
     @Override
@@ -736,19 +483,19 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         byte[] bytes = encode(action, data);
         if (self.role() != Role.AGENT)
         {
-            offer(Transport.agentSlot(), bytes, action);
+            sender.send(Transport.agentSlot(), bytes, action);
             return;
         }
         List<String> ready = transport.processes().keySet().stream().filter(s -> !s.equals(Transport.agentSlot())).toList();
         List<String> candidates = ready.isEmpty() ? workerSlots : ready;
-        offer(candidates.get(ThreadLocalRandom.current().nextInt(candidates.size())), bytes, action);
+        sender.send(candidates.get(ThreadLocalRandom.current().nextInt(candidates.size())), bytes, action);
     }
 
     @Override
     public void sendTo(long pid, String action, Object data)
     {
         byte[] bytes = new Envelope(Envelope.Kind.MESSAGE, checkAction(action), self, pid, 0, data).encode(maxMessageBytes);
-        offer(slotOfPid(pid), bytes, action);
+        sender.send(slotOfPid(pid), bytes, action);
     }
 
     private static String checkAction(String action)
@@ -803,13 +550,14 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
         pending.put(id, future);
         try
         {
-            offer(slot, bytes, action);
+            sender.send(slot, bytes, action);
         }
         catch (RuntimeException e)
         {
             pending.remove(id);
             throw e;
         }
+        // a request made before the messenger starts has no timeout: it fails when the messenger stops
         timeouts.schedule(() ->
         {
             if (pending.remove(id, future))
@@ -933,12 +681,6 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     }
 
     @Override
-    public boolean isEggReady()
-    {
-        return eggReady;
-    }
-
-    @Override
     public EggProcess self()
     {
         return self;
@@ -973,6 +715,6 @@ public class ClusterMessenger extends AbstractLifeCycle implements Messenger
     @Override
     public String toString()
     {
-        return "ClusterMessenger[" + self + "]";
+        return "ClusterMessenger[" + self + "]@" + Integer.toHexString(hashCode()) + "{" + getState() + "}";
     }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,8 +34,12 @@ import org.slf4j.LoggerFactory;
  * <p>Anyone who reaches the port may connect, so a connection must present the token within a deadline or is closed
  * (and its thread ends), connections beyond a cap are closed as they come, and a failing accept backs off; what is
  * refused is logged at most once an interval, not once a connection.</p>
+ *
+ * <p>Threads: {@code egg-messenger-direct-accept}, started by {@link #doStart}, and one
+ * {@code egg-messenger-direct-in} a connection, started by it; {@link #doStop} closes the socket and every
+ * connection, which ends them all.</p>
  */
-final class DirectReceiver
+final class DirectReceiver extends AbstractLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(DirectReceiver.class);
     /** How long a new connection has to present the token. */
@@ -50,7 +55,8 @@ final class DirectReceiver
     private final Consumer<byte[]> sink;
     private final long handshakeMs;
     private final int maxConnections;
-    private final ServerSocketChannel server;
+    private final InetAddress host;
+    private volatile ServerSocketChannel server;
     /** What each connection must send first: proof that it was opened for this process (see {@link #endpoint}). */
     private final long token = new java.security.SecureRandom().nextLong();
     private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
@@ -60,37 +66,54 @@ final class DirectReceiver
     private volatile boolean closed;
 
     /**
-     * Opens the socket (a free port on {@code host}) and starts accepting.
-     *
      * @param host the address to listen on: the one the cluster's member uses, so senders on other hosts of a
      *             cluster across hosts reach it too
      * @param sink called with each frame, on the thread of the connection it came on
-     */
-    DirectReceiver(String owner, InetAddress host, int maxFrameBytes, Consumer<byte[]> sink) throws IOException
-    {
-        this(owner, host, maxFrameBytes, sink, HANDSHAKE_MS, MAX_CONNECTIONS);
-    }
-
-    /**
      * @param handshakeMs how long a new connection has to present the token before it is closed
+     *                    ({@link #HANDSHAKE_MS} in a cluster)
      * @param maxConnections how many connections may be open at once; more are closed as they come
+     *                       ({@link #MAX_CONNECTIONS} in a cluster)
      */
     DirectReceiver(String owner, InetAddress host, int maxFrameBytes, Consumer<byte[]> sink, long handshakeMs,
-                   int maxConnections) throws IOException
+                   int maxConnections)
     {
         if (handshakeMs <= 0 || maxConnections <= 0)
             throw new IllegalArgumentException("handshake deadline " + handshakeMs + " ms and connection cap " +
                 maxConnections + " must be positive");
         this.owner = owner;
+        this.host = host;
         this.maxFrameBytes = maxFrameBytes;
         this.sink = sink;
         this.handshakeMs = handshakeMs;
         this.maxConnections = maxConnections;
-        this.server = ServerSocketChannel.open();
-        server.bind(new InetSocketAddress(host, 0));
-        Thread acceptor = new Thread(this::accept, "egg-messenger-direct-accept");
+    }
+
+    /** Opens the socket (a free port on the host) and starts accepting. */
+    @Override
+    protected void doStart() throws Exception
+    {
+        closed = false;
+        ServerSocketChannel channel = ServerSocketChannel.open();
+        try
+        {
+            channel.bind(new InetSocketAddress(host, 0));
+        }
+        catch (IOException | RuntimeException e)
+        {
+            channel.close();
+            throw e;
+        }
+        server = channel;
+        Thread acceptor = new Thread(() -> accept(channel), "egg-messenger-direct-accept");
         acceptor.setDaemon(true);
         acceptor.start();
+        super.doStart();
+    }
+
+    /** Connections open now (presenting their token or sending). */
+    int connections()
+    {
+        return connections.size();
     }
 
     /**
@@ -103,7 +126,7 @@ final class DirectReceiver
         return pid + "@" + address.getAddress().getHostAddress() + ":" + address.getPort() + "/" + Long.toHexString(token);
     }
 
-    private void accept()
+    private void accept(ServerSocketChannel server)
     {
         long backoffMs = MIN_BACKOFF_MS;
         while (!closed)
@@ -280,7 +303,8 @@ final class DirectReceiver
         Frames.logSkipped(LOG, owner + ": direct messages:", frame, failure);
     }
 
-    void close()
+    @Override
+    protected void doStop() throws Exception
     {
         closed = true;
         try
@@ -293,6 +317,14 @@ final class DirectReceiver
         }
         for (SocketChannel connection : connections)
             closeQuietly(connection);
+        super.doStop();
+    }
+
+    @Override
+    public String toString()
+    {
+        return "DirectReceiver[" + owner + "]@" + Integer.toHexString(hashCode()) + "{" + getState() + ", " +
+            connections.size() + " connection(s)}";
     }
 
     /**

@@ -11,7 +11,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
+import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,8 +22,11 @@ import org.slf4j.LoggerFactory;
  * registry has in that slot now, opened in the background the first time a message goes there. A copy is sent only
  * if the socket takes it at once (never waiting: a receiver that reads slowly gets its messages from its queue); a
  * failed connection is dropped, and the queue delivers.
+ *
+ * <p>Threads: one, {@code egg-messenger-direct-connect}, which opens connections; started by {@link #doStart},
+ * ended by {@link #doStop}, which also closes every connection. Sends run on the caller's thread.</p>
  */
-final class DirectSender
+final class DirectSender extends AbstractLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(DirectSender.class);
     /** How long after a failed connection to an endpoint before trying it again. */
@@ -32,18 +37,37 @@ final class DirectSender
     private final Map<String, Link> links = new ConcurrentHashMap<>();
     /** Endpoint to when the last connection to it was tried. */
     private final Map<String, Long> tried = new ConcurrentHashMap<>();
-    private final ExecutorService connector;
+    private volatile ExecutorService connector;
     private volatile boolean closed;
-    private final java.util.concurrent.atomic.LongAdder sent = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder full = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder noLink = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder noEndpoint = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder sent = new LongAdder();
+    private final LongAdder full = new LongAdder();
+    private final LongAdder noLink = new LongAdder();
+    private final LongAdder noEndpoint = new LongAdder();
 
     @Override
     public String toString()
     {
-        return "direct copies sent " + sent + ", not sent: socket full " + full + ", no connection yet " + noLink +
-            ", no endpoint " + noEndpoint;
+        return "DirectSender[" + owner + "]@" + Integer.toHexString(hashCode()) + "{" + getState() + ", links " +
+            links.size() + ", copies sent " + sent + ", not sent: socket full " + full + ", no connection yet " +
+            noLink + ", no endpoint " + noEndpoint + "}";
+    }
+
+    /** Direct copies written to a socket. */
+    long sent()
+    {
+        return sent.sum();
+    }
+
+    /** Direct copies not written: the socket was full, no connection yet, or no endpoint known. */
+    long notSent()
+    {
+        return full.sum() + noLink.sum() + noEndpoint.sum();
+    }
+
+    /** Connections open to receivers now. */
+    int links()
+    {
+        return links.size();
     }
 
     private static final class Link
@@ -89,12 +113,30 @@ final class DirectSender
     {
         this.owner = owner;
         this.transport = transport;
-        this.connector = Executors.newSingleThreadExecutor(r ->
+    }
+
+    @Override
+    protected void doStart() throws Exception
+    {
+        closed = false;
+        connector = Executors.newSingleThreadExecutor(r ->
         {
             Thread thread = new Thread(r, "egg-messenger-direct-connect");
             thread.setDaemon(true);
             return thread;
         });
+        super.doStart();
+    }
+
+    @Override
+    protected void doStop() throws Exception
+    {
+        closed = true;
+        ExecutorService executor = connector;
+        if (executor != null)
+            executor.shutdownNow();
+        links.forEach(this::drop);
+        super.doStop();
     }
 
     /**
@@ -141,14 +183,15 @@ final class DirectSender
     {
         long now = System.nanoTime();
         Long last = tried.get(endpoint);
-        if (closed || (last != null && now - last < RETRY_NANOS))
+        ExecutorService executor = connector;
+        if (closed || executor == null || (last != null && now - last < RETRY_NANOS))
             return;
         // one thread wins the try
         if (last == null ? tried.putIfAbsent(endpoint, now) != null : !tried.replace(endpoint, last, now))
             return;
         try
         {
-            connector.execute(() -> open(slot, endpoint));
+            executor.execute(() -> open(slot, endpoint));
         }
         catch (RejectedExecutionException e)
         {
@@ -175,7 +218,7 @@ final class DirectSender
             if (previous != null)
                 previous.channel.close();
             if (closed)
-                close();
+                links.forEach(this::drop);
         }
         catch (IOException | RuntimeException e)
         {
@@ -194,12 +237,5 @@ final class DirectSender
         {
             // dropping anyway
         }
-    }
-
-    void close()
-    {
-        closed = true;
-        connector.shutdownNow();
-        links.forEach(this::drop);
     }
 }

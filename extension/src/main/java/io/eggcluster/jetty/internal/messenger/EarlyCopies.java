@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * {@value #MAX_FRAMES} copies or {@value #MAX_BYTES} bytes wait per origin; copies beyond that are not kept (their
  * queue copies deliver them, unless their sender died before handing them over: the release says how many).</p>
  *
- * <p>Used under the messenger's dispatch lock, but for {@link #isEmpty}.</p>
+ * <p>Part of the {@link Inbox}'s once-and-in-order state; used under its dispatch lock, but for {@link #isEmpty}.</p>
  */
 final class EarlyCopies
 {
@@ -93,6 +93,15 @@ final class EarlyCopies
     long held()
     {
         return held;
+    }
+
+    /** How many direct copies wait now. */
+    int waiting()
+    {
+        int waiting = 0;
+        for (Origin origin : origins.values())
+            waiting += origin.frames.size();
+        return waiting;
     }
 
     /** Holds a direct copy whose origin's earlier messages have not all come. */

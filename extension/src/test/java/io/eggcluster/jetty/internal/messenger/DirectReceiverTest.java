@@ -17,6 +17,7 @@ import java.util.function.Consumer;
 
 import io.eggcluster.jetty.api.EggProcess;
 import io.eggcluster.jetty.api.Role;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -54,7 +55,7 @@ class DirectReceiverTest
                 // closing anyway
             }
         }
-        receivers.forEach(DirectReceiver::close);
+        receivers.forEach(r -> LifeCycle.stop(r));
     }
 
     /** A sink that decodes each frame as the messenger does, and throws whatever decoding throws. */
@@ -63,17 +64,21 @@ class DirectReceiverTest
         received.add(Envelope.decode(frame, Frames.HEADER));
     }
 
-    private DirectReceiver receiver(Consumer<byte[]> sink) throws IOException
+    private DirectReceiver receiver(Consumer<byte[]> sink) throws Exception
     {
-        DirectReceiver receiver = new DirectReceiver("test", InetAddress.getLoopbackAddress(), MAX_FRAME, sink);
-        receivers.add(receiver);
-        return receiver;
+        return start(new DirectReceiver("test", InetAddress.getLoopbackAddress(), MAX_FRAME, sink,
+            DirectReceiver.HANDSHAKE_MS, DirectReceiver.MAX_CONNECTIONS));
     }
 
-    private DirectReceiver receiver(long handshakeMs, int maxConnections) throws IOException
+    private DirectReceiver receiver(long handshakeMs, int maxConnections) throws Exception
     {
-        DirectReceiver receiver = new DirectReceiver("test", InetAddress.getLoopbackAddress(), MAX_FRAME, this::decode,
-            handshakeMs, maxConnections);
+        return start(new DirectReceiver("test", InetAddress.getLoopbackAddress(), MAX_FRAME, this::decode,
+            handshakeMs, maxConnections));
+    }
+
+    private DirectReceiver start(DirectReceiver receiver) throws Exception
+    {
+        receiver.start();
         receivers.add(receiver);
         return receiver;
     }

@@ -1,204 +1,113 @@
 package io.eggcluster.jetty.internal.messenger;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The sender side of the messenger: batching, order, retries, and what a stop does with what is left. */
+/** One slot's outbox, a plain queue: numbering, bounds, batches, and what a hand-over's answer leaves. */
 class OutboxTest
 {
-    /** Records every hand-over; can be made to fail or to wait. */
-    private static final class RecordingTransport implements Transport
-    {
-        final List<Integer> received = Collections.synchronizedList(new ArrayList<>());
-        final List<Long> seqs = Collections.synchronizedList(new ArrayList<>());
-        final AtomicInteger calls = new AtomicInteger();
-        final AtomicInteger failuresLeft = new AtomicInteger();
-        volatile CountDownLatch gate = new CountDownLatch(0);
-        /** When set, every hand-over is refused by this bound. */
-        volatile String refuseWith;
-
-        @Override
-        public Offered offerAll(String slot, List<byte[]> messages) throws InterruptedException
-        {
-            calls.incrementAndGet();
-            gate.await();
-            if (failuresLeft.getAndDecrement() > 0)
-                throw new IllegalStateException("member unreachable");
-            if (refuseWith != null)
-                return new Offered(0, refuseWith);
-            for (byte[] frame : messages)
-            {
-                assertEquals(ORIGIN, Frames.origin(frame));
-                seqs.add(Frames.seq(frame));
-                received.add((int)frame[Frames.HEADER] << 8 | frame[Frames.HEADER + 1] & 0xff);
-            }
-            return new Offered(messages.size(), null);
-        }
-
-        @Override
-        public Taken take(String slot, long taker, long acknowledged, int max, long waitMs)
-        {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void acknowledge(String slot, long taker, long acknowledged)
-        {
-        }
-
-        @Override
-        public Map<String, Long> processes()
-        {
-            return Map.of();
-        }
-
-        @Override
-        public Map<String, Long> freshProcesses()
-        {
-            return Map.of();
-        }
-
-        @Override
-        public void publishEndpoint(String slot, String endpoint)
-        {
-        }
-
-        @Override
-        public void withdrawEndpoint(String slot, String endpoint)
-        {
-        }
-
-        @Override
-        public Map<String, String> endpoints()
-        {
-            return Map.of();
-        }
-    }
-
     private static final long ORIGIN = 0x5eed;
-    private final RecordingTransport transport = new RecordingTransport();
-    private final Outbox outbox = new Outbox("worker#1:1", ORIGIN, transport);
-
-    @AfterEach
-    void close()
-    {
-        outbox.close(0);
-    }
-
-    private static byte[] message(int i)
-    {
-        return new byte[]{(byte)(i >> 8), (byte)i};
-    }
+    private final Outbox outbox = new Outbox("agent", ORIGIN);
 
     @Test
-    void aBurstTravelsInFewHandOversInOrder()
+    void framesCarryTheOriginAndCountFromOneInTheOrderAccepted()
     {
-        transport.gate = new CountDownLatch(1);
-        for (int i = 0; i < 5000; i++)
-            outbox.send("agent", message(i), "burst");
-        transport.gate.countDown();
-        assertTrue(outbox.flush(10_000));
-        assertEquals(5000, transport.received.size());
-        for (int i = 0; i < 5000; i++)
+        for (int i = 0; i < 3; i++)
         {
-            assertEquals(i, transport.received.get(i));
-            assertEquals(i + 1, transport.seqs.get(i), "the slot's frames count from 1 in the order they were sent");
+            byte[] frame = outbox.add(new byte[]{(byte)i});
+            assertEquals(ORIGIN, Frames.origin(frame));
+            assertEquals(i + 1, Frames.seq(frame));
+            assertEquals(i, frame[Frames.HEADER]);
         }
-        // the first call took one message, each later one up to a full batch
-        assertTrue(transport.calls.get() <= 1 + (5000 + Outbox.BATCH - 1) / Outbox.BATCH, transport.calls + " calls");
+        assertEquals(3, outbox.size());
+        assertEquals(3 * (Frames.HEADER + 1), outbox.bytes());
+        assertEquals(3, outbox.seq());
     }
 
     @Test
-    void aFailedHandOverIsRetriedAndLosesNothing()
+    void aBatchIsAtMostBatchMessagesAndBatchBytesButAtLeastOneMessage()
     {
-        transport.failuresLeft.set(3);
-        for (int i = 0; i < 100; i++)
-            outbox.send("agent", message(i), "retry");
-        assertTrue(outbox.flush(10_000));
-        assertEquals(100, transport.received.size());
-        for (int i = 0; i < 100; i++)
-            assertEquals(i, transport.received.get(i));
+        for (int i = 0; i < Outbox.BATCH + 10; i++)
+            outbox.add(new byte[1]);
+        assertEquals(Outbox.BATCH, outbox.head().size());
+
+        Outbox big = new Outbox("agent", ORIGIN);
+        big.add(new byte[Outbox.BATCH_BYTES]);
+        big.add(new byte[1]);
+        assertEquals(1, big.head().size(), "a message larger than a batch's bytes goes alone");
+        big.handedOver(big.head(), 1, null, null);
+        assertEquals(1, big.head().size());
     }
 
     @Test
-    void aSendWaitsForRoomInsteadOfFailingWhileTheSenderCatchesUp() throws Exception
+    void roomIsBoundedInMessagesAndInBytesButALoneMessageAlwaysFits()
     {
-        transport.gate = new CountDownLatch(1);
+        assertTrue(outbox.hasRoom(Outbox.PER_SLOT_BYTES * 2), "a lone message fits, however large");
+        outbox.add(new byte[Outbox.PER_SLOT_BYTES - 2 * Frames.HEADER - 10]);
+        assertTrue(outbox.hasRoom(10));
+        assertFalse(outbox.hasRoom(11), "one byte beyond the slot's bytes");
+
+        Outbox counted = new Outbox("agent", ORIGIN);
         for (int i = 0; i < Outbox.PER_SLOT; i++)
-            outbox.send("agent", message(i), "fill");
-        Thread late = new Thread(() -> outbox.send("agent", message(Outbox.PER_SLOT), "fill"));
-        late.start();
-        late.join(200);
-        assertTrue(late.isAlive(), "the send beyond the slot's room waits");
-        transport.gate.countDown();
-        late.join(10_000);
-        assertTrue(outbox.flush(10_000));
-        assertEquals(Outbox.PER_SLOT + 1, transport.received.size());
+            counted.add(new byte[0]);
+        assertFalse(counted.hasRoom(0), "the slot's messages");
     }
 
     @Test
-    void aReceiverThatMakesNoRoomForAWholeWaitMakesLaterSendsFailAtOnceUntilItDoes() throws Exception
+    void whatTheHoldTookLeavesAndWhatItRefusedWaitsAndRests()
     {
-        transport.refuseWith = "jetty.egg.queueBytes=100: 90 bytes held, the next message has 18";
-        outbox.send("agent", message(1), "held");
-        assertTrue(outbox.flush(10_000));
-        long start = System.nanoTime();
-        IllegalStateException first = assertThrows(IllegalStateException.class, () -> outbox.send("agent", message(2), "x"));
-        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(Outbox.FULL_WAIT_MS), "the first waited");
-        assertTrue(first.getMessage().contains("the message queue of agent is full (jetty.egg.queueBytes=100: 90 bytes " +
-            "held, the next message has 18): 'x' was not sent"), first.getMessage());
-        start = System.nanoTime();
-        assertThrows(IllegalStateException.class, () -> outbox.send("agent", message(3), "y"));
-        assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(Outbox.FULL_WAIT_MS / 2),
-            "the next failed at once: the receiver is not taking");
-        // room again: the held message goes, and sends are accepted
-        transport.refuseWith = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (transport.received.isEmpty() && System.nanoTime() < deadline)
-            Thread.sleep(Outbox.RETRY_MS);
-        outbox.send("agent", message(4), "after");
-        assertTrue(outbox.flush(10_000));
-        assertEquals(List.of(1, 4), transport.received);
+        for (int i = 0; i < 5; i++)
+            outbox.add(new byte[]{(byte)i});
+        List<byte[]> batch = outbox.head();
+        long before = System.nanoTime();
+        assertTrue(outbox.handedOver(batch, 2, "jetty.egg.queueCapacity=2", null));
+        assertTrue(outbox.isFull());
+        assertEquals("jetty.egg.queueCapacity=2", outbox.refusal());
+        assertEquals(3, outbox.size());
+        assertEquals(3 * (Frames.HEADER + 1), outbox.bytes());
+        assertEquals(2, outbox.handedSeq());
+        assertEquals(3, Frames.seq(outbox.head().get(0)), "the first refused is first again");
+        assertTrue(outbox.restNanos(before) >= TimeUnit.MILLISECONDS.toNanos(Outbox.RETRY_MS), "it rests before the next try");
+
+        assertFalse(outbox.handedOver(outbox.head(), 3, null, null));
+        assertFalse(outbox.isFull());
+        assertTrue(outbox.isEmpty());
+        assertEquals(0, outbox.bytes());
+        assertEquals(5, outbox.handedSeq());
     }
 
     @Test
-    void aSendWaitsWhileItsSlotHoldsItsBytesOfMessagesNotHandedOver() throws Exception
+    void aFailedHandOverKeepsEverythingAndSaysWhy()
     {
-        transport.gate = new CountDownLatch(1);
-        byte[] mebibyte = new byte[1 << 20];
-        int fit = Outbox.PER_SLOT_BYTES / (mebibyte.length + Frames.HEADER);
-        for (int i = 0; i < fit; i++)
-            outbox.send("agent", mebibyte, "big");
-        Thread late = new Thread(() -> outbox.send("agent", mebibyte, "big"));
-        late.start();
-        late.join(200);
-        assertTrue(late.isAlive(), "the send beyond the slot's bytes waits");
-        transport.gate.countDown();
-        late.join(10_000);
-        assertTrue(outbox.flush(10_000));
-        assertEquals(fit + 1, transport.received.size());
+        outbox.add(new byte[1]);
+        assertFalse(outbox.handedOver(outbox.head(), 0, null, "member unreachable"), "a failure is not a refusal");
+        assertFalse(outbox.isFull());
+        assertEquals("member unreachable", outbox.failure());
+        assertEquals(1, outbox.size());
+        assertFalse(outbox.isDue(System.nanoTime()), "it rests before the next try");
+        outbox.handedOver(outbox.head(), 1, null, null);
+        assertNull(outbox.failure());
     }
 
     @Test
-    void aClosedOutboxRefusesSends() throws Exception
+    void aHeldBackHeadIsNotDueUntilItsTime()
     {
-        outbox.send("agent", message(1), "before");
-        outbox.close(TimeUnit.SECONDS.toMillis(10));
-        assertEquals(List.of(1), transport.received);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> outbox.send("agent", message(2), "after"));
-        assertTrue(e.getMessage().contains("worker#1:1 has stopped: 'after' was not sent to agent"), e.getMessage());
+        outbox.add(new byte[1]);
+        long now = System.nanoTime();
+        assertTrue(outbox.isDue(now));
+        outbox.holdUntil(now + TimeUnit.SECONDS.toNanos(1));
+        assertFalse(outbox.isDue(now));
+        assertTrue(outbox.isDue(now + TimeUnit.SECONDS.toNanos(1)));
+        assertEquals(1, outbox.clear());
+        assertFalse(outbox.isDue(now + TimeUnit.SECONDS.toNanos(1)), "nothing waits");
+        assertEquals(new ArrayList<>(), outbox.head());
     }
 }
