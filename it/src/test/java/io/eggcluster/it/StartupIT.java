@@ -72,7 +72,9 @@ class StartupIT
     @Test
     void aWorkerThatNeverBecomesReadyFailsTheStartWithinItsTimeoutAndNeverTakesConnections() throws Exception
     {
-        long timeoutMs = 4000;
+        // long enough for a worker to reach its webapp's contextInitialized on a busy 2-core machine (seen: 4 s after
+        // the fork, when this was 4000), which the test must see before the timeout kills it
+        long timeoutMs = 10_000;
         try (Cluster cluster = Cluster.start("blocking-war",
             TestWars.withListenerWar("blocking-war", BlockingListener.class),
             "jetty.egg.workers=2", "jetty.egg.workerStartTimeout=" + timeoutMs))
@@ -96,7 +98,7 @@ class StartupIT
             assertNotEquals(0, exit, "the master exits non-zero");
             assertTrue(exitedAfterMs < timeoutMs + 10_000, "the master gave up " + exitedAfterMs + " ms after the fork");
             Matcher failure = cluster.awaitMasterLine(Pattern.compile(
-                "egg-cluster failed: (worker#\\d+:\\d+) died before egg-ready: not ready within 4000 ms " +
+                "egg-cluster failed: (worker#\\d+:\\d+) died before egg-ready: not ready within " + timeoutMs + " ms " +
                     "\\(jetty.egg.workerStartTimeout\\)"), Duration.ZERO);
             assertTrue(failure.group(1).startsWith("worker#"), failure.group(0));
             assertTrue(cluster.output().contains("worker#1:" + forked.group(1)));
