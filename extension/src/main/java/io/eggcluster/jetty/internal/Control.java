@@ -52,9 +52,9 @@ public final class Control
     public static final String ENV_TOKEN = "JETTY_EGG_CONTROL_TOKEN";
 
     /** Start property the master sets: the child's role ({@code agent}, {@code worker}); unset is the master. */
-    public static final String ROLE_PROPERTY = "jetty.egg.role";
+    public static final String ROLE_PROPERTY = io.eggcluster.jetty.api.EggProcess.ROLE_PROPERTY;
     /** Start property the master sets: the child's slot (0 for the agent, 1..N for the workers). */
-    public static final String WORKER_ID_PROPERTY = "jetty.egg.workerId";
+    public static final String WORKER_ID_PROPERTY = io.eggcluster.jetty.api.EggProcess.WORKER_ID_PROPERTY;
     /** Start property the master sets: its Hazelcast member's address (the user's setting, passed on). */
     public static final String HAZELCAST_HOST_PROPERTY = "jetty.egg.hazelcast.host";
     /** Start property the master sets: its Hazelcast member's port (the one it picked when the user's is 0). */

@@ -28,9 +28,15 @@ public class EggConfig
     static final String CLASS_DATA_SHARING = "jetty.egg.classDataSharing";
     static final String HAZELCAST_MEMBERS = "jetty.egg.hazelcast.members";
     /** More workers than this is a typo, not a machine: each is a JVM of 100+ MB. */
-    static final int MAX_WORKERS = 256;
+    public static final int MAX_WORKERS = 256;
+    /**
+     * The most processes of one cluster that hold a connection to one socket at once (the master's control socket,
+     * a process's direct-message socket): every worker, the agent, a standby, and a few predecessors whose
+     * connections are still closing.
+     */
+    public static final int MAX_CLUSTER_PROCESSES = MAX_WORKERS + 8;
     /** A message is held in the master's heap (per receiver) until taken: 16 MiB is the most one may be. */
-    static final int MAX_MESSAGE_BYTES_LIMIT = 16 << 20;
+    public static final int MAX_MESSAGE_BYTES_LIMIT = 16 << 20;
     /** What a message carries besides its encoding while it is held: its sender's id and seq. */
     static final int MESSAGE_HEADER_BYTES = 16;
     /** The most {@code jetty.egg.queueBytes=auto} gives a slot. */
@@ -206,7 +212,7 @@ public class EggConfig
     int workers()
     {
         if (workers == null || workers.isBlank() || workers.trim().equalsIgnoreCase("auto"))
-            return Runtime.getRuntime().availableProcessors();
+            return Math.min(Runtime.getRuntime().availableProcessors(), MAX_WORKERS);
         return integer(WORKERS, workers, 1, MAX_WORKERS);
     }
 

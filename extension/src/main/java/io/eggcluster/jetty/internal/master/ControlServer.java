@@ -47,7 +47,7 @@ public final class ControlServer extends ContainerLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
     static final long HANDSHAKE_MS = 2000;
-    static final int MAX_CONNECTIONS = 256;
+    static final int MAX_CONNECTIONS = io.eggcluster.jetty.internal.EggConfig.MAX_CLUSTER_PROCESSES;
     /** Room left in a Unix socket path (108 bytes) for {@code egg-cluster-<random>/control.sock}. */
     private static final int MAX_PARENT_CHARS = 60;
     private static final SecureRandom RANDOM = new SecureRandom();

@@ -37,7 +37,7 @@ public final class HazelcastMember extends AbstractLifeCycle
     private final long queueBytes;
     private final int slots;
     private final Consumer<String> failed;
-    private CompletableFuture<HazelcastInstance> instance;
+    private volatile CompletableFuture<HazelcastInstance> instance;
     private Thread starter;
 
     /**

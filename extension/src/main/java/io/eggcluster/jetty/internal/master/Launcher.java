@@ -92,8 +92,10 @@ public final class Launcher extends ContainerLifeCycle
         output.setName("egg-child-output");
         output.setDaemon(true);
         output.setReservedThreads(0);
-        // two a child: the agent, the workers, a standby, and predecessors whose output is still draining
-        output.setMaxThreads(2 * (settings.workers() + 8));
+        // two a child (the agent, the workers, a standby, and predecessors whose output is still draining, which a
+        // process the child started may hold open for a while): never capped, or a new child's pumps would wait in
+        // the queue behind those and the child would block on its full pipe
+        output.setMaxThreads(Integer.MAX_VALUE);
         output.setMinThreads(2);
         // a pump ends when its child's output closes; on stop, the children are gone already
         output.setStopTimeout(1000);

@@ -213,13 +213,13 @@ public class Master extends ContainerLifeCycle
         }
         catch (ExecutionException | InterruptedException e)
         {
+            // the interrupt is set again only once the cluster has stopped: the wait for it would end at once
             if (e instanceof InterruptedException)
-            {
-                Thread.currentThread().interrupt();
                 events.add(this::stopAll);
-            }
             awaitLoopEnd();
             super.doStop();
+            if (e instanceof InterruptedException)
+                Thread.currentThread().interrupt();
             throw e instanceof ExecutionException && e.getCause() instanceof Exception x ? x : e;
         }
     }
@@ -400,10 +400,11 @@ public class Master extends ContainerLifeCycle
         Slot slot = slotOf(child);
         if (slot == null || phase == Phase.STOPPING)
             return;
+        String failure = Control.failure(report);
         if (report.equals(Control.READY))
             ready(slot);
-        else if (Control.failure(report) != null)
-            fail(slot, "failed to start: " + Control.failure(report));
+        else if (failure != null)
+            fail(slot, "failed to start: " + failure);
         else
             LOG.warn("{} sent an unknown report, ignored: {}", child, report);
     }

@@ -215,12 +215,6 @@ public class ClusterClient extends ContainerLifeCycle
         }
 
         @Override
-        public void acknowledge(String slot, long taker, long acknowledged)
-        {
-            transport().acknowledge(slot, taker, acknowledged);
-        }
-
-        @Override
         public Map<String, Long> freshProcesses()
         {
             return transport().freshProcesses();

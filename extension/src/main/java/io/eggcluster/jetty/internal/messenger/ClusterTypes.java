@@ -19,9 +19,11 @@ final class ClusterTypes
     /** The cluster's {@code DataSerializableFactory} id. */
     static final int FACTORY_ID = 0x4567_6701;
     /** The most frames one batch or hand-over may carry on the wire. */
-    private static final int MAX_FRAMES = 1 << 16;
+    static final int MAX_FRAMES = 1 << 16;
+    /** The receivers of a cluster: a task naming another slot would make the member keep a queue for it. */
+    private static final java.util.regex.Pattern SLOT = java.util.regex.Pattern.compile("agent|worker-[1-9][0-9]{0,2}");
     /** The largest frame on the wire: the largest message allowed, and its header. */
-    private static final int MAX_FRAME_BYTES = (16 << 20) + Frames.HEADER;
+    private static final int MAX_FRAME_BYTES = io.eggcluster.jetty.internal.EggConfig.MAX_MESSAGE_BYTES_LIMIT + Frames.HEADER;
 
     /** What every cluster type shares: the factory, and its own class id. */
     abstract static class Type implements IdentifiedDataSerializable
@@ -79,6 +81,12 @@ final class ClusterTypes
      *
      * @param what what the frames are, for the message ({@code a batch}, {@code a hand-over})
      */
+    /** @return whether {@code slot} names a receiver ({@link Transport#agentSlot}, {@link Transport#workerSlot}) */
+    static boolean isSlot(String slot)
+    {
+        return slot != null && slot.length() <= 16 && SLOT.matcher(slot).matches();
+    }
+
     static List<byte[]> readFrames(ObjectDataInput in, String what) throws IOException
     {
         int count = in.readInt();

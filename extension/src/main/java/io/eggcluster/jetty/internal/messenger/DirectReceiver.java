@@ -45,7 +45,7 @@ final class DirectReceiver extends AbstractLifeCycle
     /** How long a new connection has to present the token. */
     static final long HANDSHAKE_MS = 2000;
     /** How many connections may be open at once, presenting their token or sending: one a sending process. */
-    static final int MAX_CONNECTIONS = 256;
+    static final int MAX_CONNECTIONS = io.eggcluster.jetty.internal.EggConfig.MAX_CLUSTER_PROCESSES;
     /** How long a failing accept waits before the next, at first; the wait doubles up to {@link #MAX_BACKOFF_MS}. */
     private static final long MIN_BACKOFF_MS = 10;
     private static final long MAX_BACKOFF_MS = 1000;
@@ -124,6 +124,16 @@ final class DirectReceiver extends AbstractLifeCycle
     {
         InetSocketAddress address = (InetSocketAddress)server.getLocalAddress();
         return pid + "@" + address.getAddress().getHostAddress() + ":" + address.getPort() + "/" + Long.toHexString(token);
+    }
+
+    /**
+     * @return {@code pid@host:port} of an {@link #endpoint}: what a log line or a dump may show (the token is a
+     * credential: whoever has it may send this process direct copies)
+     */
+    static String printable(String endpoint)
+    {
+        int slash = endpoint.lastIndexOf('/');
+        return slash < 0 ? endpoint : endpoint.substring(0, slash);
     }
 
     private void accept(ServerSocketChannel server)

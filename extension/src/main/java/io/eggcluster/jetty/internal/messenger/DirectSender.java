@@ -173,7 +173,8 @@ final class DirectSender extends AbstractLifeCycle
         }
         catch (IOException e)
         {
-            LOG.debug("{}: direct connection to {} ({}) failed: {}", owner, slot, link.endpoint, e.toString());
+            LOG.debug("{}: direct connection to {} ({}) failed: {}", owner, slot,
+                DirectReceiver.printable(link.endpoint), e.toString());
             drop(slot, link);
             return false;
         }
@@ -222,7 +223,8 @@ final class DirectSender extends AbstractLifeCycle
         }
         catch (IOException | RuntimeException e)
         {
-            LOG.debug("{}: no direct connection to {} at {} (its queue delivers): {}", owner, slot, endpoint, e.toString());
+            LOG.debug("{}: no direct connection to {} at {} (its queue delivers): {}", owner, slot,
+                DirectReceiver.printable(endpoint), e.toString());
         }
     }
 

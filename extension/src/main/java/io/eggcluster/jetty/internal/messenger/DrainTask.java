@@ -18,8 +18,6 @@ import com.hazelcast.nio.ObjectDataOutput;
 final class DrainTask extends ClusterTypes.Type implements Callable<Taken>, HazelcastInstanceAware
 {
     static final int CLASS_ID = 1;
-    /** The longest slot name a take may name ({@code agent}, {@code worker-N}). */
-    private static final int MAX_SLOT_CHARS = 64;
 
     private String slot;
     private long taker;
@@ -76,9 +74,9 @@ final class DrainTask extends ClusterTypes.Type implements Callable<Taken>, Haze
         acknowledged = in.readLong();
         max = in.readInt();
         waitMs = in.readLong();
-        if (slot == null || slot.isEmpty() || slot.length() > MAX_SLOT_CHARS || acknowledged < 0 || max < 0 ||
-            max > 1 << 16 || waitMs < 0 || waitMs > 60_000)
-            throw new IOException("not a take of the cluster's messages: slot " + slot + ", acknowledged " +
-                acknowledged + ", max " + max + ", wait " + waitMs + " ms");
+        if (!ClusterTypes.isSlot(slot) || acknowledged < 0 || max < 0 || max > ClusterTypes.MAX_FRAMES || waitMs < 0 ||
+            waitMs > 60_000)
+            throw new IOException("not a take of the cluster's messages: slot " + (ClusterTypes.isSlot(slot) ? slot :
+                "(no such slot)") + ", acknowledged " + acknowledged + ", max " + max + ", wait " + waitMs + " ms");
     }
 }

@@ -124,19 +124,6 @@ public final class HazelcastTransport extends QueueTransport
     }
 
     @Override
-    public void acknowledge(String slot, long taker, long acknowledged)
-    {
-        try
-        {
-            take(slot, taker, acknowledged, 0, 0);
-        }
-        catch (InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    @Override
     public Map<String, Long> freshProcesses()
     {
         Map<String, Long> now = Map.copyOf(registry);

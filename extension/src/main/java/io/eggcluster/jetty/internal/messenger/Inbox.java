@@ -482,7 +482,8 @@ public final class Inbox extends ContainerLifeCycle
     {
         dumpObjects(out, indent, "slot " + ownSlot + ", takes " + getTakes() + ", dispatched " + getDirectDispatched() +
             " direct + " + getQueueDispatched() + " from the queue, early copies " + getEarlyCopies() + " (" +
-            getHoldsWaiting() + " waiting now), direct endpoint " + (receiver == null ? "none" : endpoint));
+            getHoldsWaiting() + " waiting now), direct endpoint " + (receiver == null || endpoint == null ? "none" :
+            DirectReceiver.printable(endpoint)));
     }
 
     @Override

@@ -49,19 +49,6 @@ public final class LocalTransport extends QueueTransport
     }
 
     @Override
-    public void acknowledge(String slot, long taker, long acknowledged)
-    {
-        try
-        {
-            take(slot, taker, acknowledged, 0, 0);
-        }
-        catch (InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    @Override
     public Map<String, Long> freshProcesses()
     {
         return processes();

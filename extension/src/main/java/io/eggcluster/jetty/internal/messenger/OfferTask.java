@@ -18,8 +18,6 @@ import com.hazelcast.nio.ObjectDataOutput;
 final class OfferTask extends ClusterTypes.Type implements Callable<Offered>, HazelcastInstanceAware
 {
     static final int CLASS_ID = 3;
-    /** The longest slot name ({@code agent}, {@code worker-N}). */
-    private static final int MAX_SLOT_CHARS = 64;
 
     private String slot;
     private List<byte[]> frames;
@@ -61,8 +59,8 @@ final class OfferTask extends ClusterTypes.Type implements Callable<Offered>, Ha
     public void readData(ObjectDataInput in) throws IOException
     {
         slot = in.readString();
-        if (slot == null || slot.isEmpty() || slot.length() > MAX_SLOT_CHARS)
-            throw new IOException("not a hand-over of the cluster's messages: slot " + slot);
+        if (!ClusterTypes.isSlot(slot))
+            throw new IOException("not a hand-over of the cluster's messages: no such slot");
         frames = ClusterTypes.readFrames(in, "a hand-over");
     }
 }

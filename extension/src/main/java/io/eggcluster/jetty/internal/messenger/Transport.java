@@ -35,9 +35,20 @@ interface Transport
     Taken take(String slot, long taker, long acknowledged, int max, long waitMs) throws InterruptedException;
 
     /**
-     * Acknowledges the batch the caller handled last (a consumer that stops after handling it).
+     * Acknowledges the batch the caller handled last (a consumer that stops after handling it): a take of nothing
+     * that carries the acknowledgement.
      */
-    void acknowledge(String slot, long taker, long acknowledged);
+    default void acknowledge(String slot, long taker, long acknowledged)
+    {
+        try
+        {
+            take(slot, taker, acknowledged, 0, 0);
+        }
+        catch (InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
 
     /**
      * @return the ready processes as this process last heard: slot to pid (a live, read-only view)
