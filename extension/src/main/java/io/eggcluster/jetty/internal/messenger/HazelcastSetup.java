@@ -52,6 +52,8 @@ public final class HazelcastSetup
         Config config = new Config();
         config.setProperty("hazelcast.phone.home.enabled", "false");
         config.setProperty("hazelcast.logging.type", "slf4j");
+        // no "[address] [cluster name] [version]" before each of Hazelcast's log lines: the name is the credential
+        config.setProperty("hazelcast.logging.details.enabled", "false");
         config.setProperty("hazelcast.shutdownhook.enabled", "false");
         config.setClusterName(clusterName);
         config.setInstanceName("egg-master-" + ProcessHandle.current().pid());
@@ -104,6 +106,8 @@ public final class HazelcastSetup
         ClientConfig config = new ClientConfig();
         config.setProperty("hazelcast.phone.home.enabled", "false");
         config.setProperty("hazelcast.logging.type", "slf4j");
+        // no "[address] [cluster name] [version]" before each of Hazelcast's log lines: the name is the credential
+        config.setProperty("hazelcast.logging.details.enabled", "false");
         config.setProperty("hazelcast.shutdownhook.enabled", "false");
         config.setClusterName(clusterName);
         config.setInstanceName(name);

@@ -64,6 +64,30 @@ class HazelcastSecurityTest
     }
 
     @Test
+    void neitherTheMemberNorAClientPutsTheClusterNameInALogLine()
+    {
+        // Hazelcast prefixes each of its log lines with "[address] [cluster name] [version]" unless told not to: a
+        // WARN of the member (a killed child's connection reset) printed the credential for every reader of the log
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.hazelcast.logging.LogListener listener = event -> lines.add(event.getLogRecord().getMessage());
+        member.getLoggingService().addLogListener(java.util.logging.Level.WARNING, listener);
+        try
+        {
+            member.getLoggingService().getLogger(HazelcastSecurityTest.class).warning("a probe");
+        }
+        finally
+        {
+            member.getLoggingService().removeLogListener(listener);
+        }
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).contains("a probe"), lines.toString());
+        assertFalse(lines.get(0).contains(CLUSTER), "the member logs the cluster name: " + lines);
+        // a client's logging service takes no listener: its configuration says the same
+        assertEquals("false", HazelcastSetup.client(CLUSTER, "127.0.0.1", port, "probe", 1000)
+            .getProperty("hazelcast.logging.details.enabled"));
+    }
+
+    @Test
     void aClientWithAnotherClusterNameIsRefused()
     {
         ClientConfig stranger = HazelcastSetup.client("egg-guess", "127.0.0.1", port, "stranger", 1500);
