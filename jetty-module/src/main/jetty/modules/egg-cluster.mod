@@ -69,6 +69,22 @@ jetty.server.addHiddenClasses+=,com.hazelcast.
 # jetty.egg.restartLimit=60
 # jetty.egg.restartWindow=60000
 
+## Heartbeats: every child (agent, workers) tells the master it is alive every heartbeatInterval milliseconds,
+## from its control thread after a task has run both on its messenger's thread and on its request thread pool;
+## a ready child silent for heartbeatTimeout milliseconds (deadlock, endless GC, SIGSTOP) is logged with a thread
+## dump, killed and replaced. The timeout is at least twice the interval. Start-up has its own timeouts above.
+# jetty.egg.heartbeatInterval=1000
+# jetty.egg.heartbeatTimeout=30000
+
+## Recycling (replacement first, then a graceful drain of the old worker; one at a time): a worker that served
+## maxRequests requests (0 = never) plus a random 0..maxRequestsJitter of its own is replaced; so is a worker whose
+## resident memory exceeds maxWorkerRss MiB (0 = never), checked every few seconds once it is minWorkerLifetime
+## milliseconds old.
+# jetty.egg.maxRequests=0
+# jetty.egg.maxRequestsJitter=0
+# jetty.egg.maxWorkerRss=0
+# jetty.egg.minWorkerLifetime=10000
+
 ## Extra JVM options for every child, separated by spaces, after the options the master JVM was given.
 # jetty.egg.jvmArgs=
 

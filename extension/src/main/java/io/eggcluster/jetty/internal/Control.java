@@ -23,6 +23,11 @@ import io.eggcluster.jetty.api.Role;
  *   <tr><td>child to master</td><td>{@value #READY}</td><td>the server started, every webapp deployed, the
  *   connectors are open</td></tr>
  *   <tr><td>child to master</td><td>{@value #FAILED} <i>reason</i></td><td>start-up failed</td></tr>
+ *   <tr><td>child to master</td><td>{@value #HEARTBEAT}</td><td>alive: sent every
+ *   {@code jetty.egg.heartbeatInterval}, each only after a task has run on the child's messenger thread and on its
+ *   request thread pool, so that a child whose messages or requests are stuck falls silent</td></tr>
+ *   <tr><td>child to master</td><td>{@value #RECYCLE} <i>reason</i></td><td>replace me, gracefully (a worker that
+ *   served {@code jetty.egg.maxRequests}); the master starts the replacement first, then stops this one</td></tr>
  *   <tr><td>master to child</td><td>{@value #START} <i>role</i> <i>id</i></td><td>a standby JVM becomes that child
  *   (the first command a standby gets)</td></tr>
  *   <tr><td>master to child</td><td>{@value #EGG_READY}</td><td>every process of the cluster is ready</td></tr>
@@ -64,6 +69,10 @@ public final class Control
     public static final String READY = "ready";
     /** Child to master: start-up failed; the rest of the line says why. */
     public static final String FAILED = "failed";
+    /** Child to master: alive, see the table above. */
+    public static final String HEARTBEAT = "heartbeat";
+    /** Child to master: replace me gracefully; the rest of the line says why. */
+    public static final String RECYCLE = "recycle";
     /** Master to child: every process of the cluster is ready. */
     public static final String EGG_READY = "egg-ready";
     /** Master to a standby: become {@code <role> <id>}. */
@@ -97,6 +106,30 @@ public final class Control
         if (line.equals(FAILED))
             return "";
         return line.startsWith(FAILED + " ") ? line.substring(FAILED.length() + 1).trim() : null;
+    }
+
+    public static String heartbeat()
+    {
+        return HEARTBEAT;
+    }
+
+    /**
+     * @param reason why the child asks to be replaced, one line
+     * @return the request line
+     */
+    public static String recycle(String reason)
+    {
+        return RECYCLE + " " + reason.replaceAll("\\s*[\\r\\n]+\\s*", " | ");
+    }
+
+    /**
+     * @return the reason of a {@link #recycle} line, or null when {@code line} is not one
+     */
+    public static String recycling(String line)
+    {
+        if (line.equals(RECYCLE))
+            return "";
+        return line.startsWith(RECYCLE + " ") ? line.substring(RECYCLE.length() + 1).trim() : null;
     }
 
     public static String eggReady()

@@ -27,6 +27,12 @@ public class EggConfig
     static final String STANDBY = "jetty.egg.standby";
     static final String CLASS_DATA_SHARING = "jetty.egg.classDataSharing";
     static final String HAZELCAST_MEMBERS = "jetty.egg.hazelcast.members";
+    static final String HEARTBEAT_INTERVAL = "jetty.egg.heartbeatInterval";
+    static final String HEARTBEAT_TIMEOUT = "jetty.egg.heartbeatTimeout";
+    static final String MAX_REQUESTS = "jetty.egg.maxRequests";
+    static final String MAX_REQUESTS_JITTER = "jetty.egg.maxRequestsJitter";
+    static final String MAX_WORKER_RSS = "jetty.egg.maxWorkerRss";
+    static final String MIN_WORKER_LIFETIME = "jetty.egg.minWorkerLifetime";
     /** More workers than this is a typo, not a machine: each is a JVM of 100+ MB. */
     public static final int MAX_WORKERS = 256;
     /**
@@ -58,6 +64,12 @@ public class EggConfig
     private String hazelcastPort = "0";
     private String hazelcastMembers = "";
     private String webappsDir = "webapps";
+    private String heartbeatInterval = "1000";
+    private String heartbeatTimeout = "30000";
+    private String maxRequests = "0";
+    private String maxRequestsJitter = "0";
+    private String maxWorkerRss = "0";
+    private String minWorkerLifetime = "10000";
     private String jettyHome;
     private String jettyBase;
 
@@ -157,6 +169,42 @@ public class EggConfig
             this.webappsDir = dir;
     }
 
+    public void setHeartbeatInterval(String ms)
+    {
+        if (ms != null)
+            this.heartbeatInterval = ms;
+    }
+
+    public void setHeartbeatTimeout(String ms)
+    {
+        if (ms != null)
+            this.heartbeatTimeout = ms;
+    }
+
+    public void setMaxRequests(String count)
+    {
+        if (count != null)
+            this.maxRequests = count;
+    }
+
+    public void setMaxRequestsJitter(String count)
+    {
+        if (count != null)
+            this.maxRequestsJitter = count;
+    }
+
+    public void setMaxWorkerRss(String mb)
+    {
+        if (mb != null)
+            this.maxWorkerRss = mb;
+    }
+
+    public void setMinWorkerLifetime(String ms)
+    {
+        if (ms != null)
+            this.minWorkerLifetime = ms;
+    }
+
     public void setJettyHome(String jettyHome)
     {
         if (jettyHome != null)
@@ -188,7 +236,7 @@ public class EggConfig
         EggSettings settings = null;
         for (Runnable check : List.<Runnable>of(this::workers, this::agentStartTimeoutMs,
             this::workerStartTimeoutMs, this::stopTimeoutMs, this::restartLimit, this::restartWindowMs, this::maxMessageBytes, this::queueCapacity,
-            this::checkQueueBytes, this::hazelcastPort, this::hazelcastMembers, this::standby, this::classDataSharing))
+            this::checkQueueBytes, this::hazelcastPort, this::hazelcastMembers, this::standby, this::classDataSharing, this::health))
         {
             try
             {
@@ -203,7 +251,8 @@ public class EggConfig
             throw new IllegalArgumentException("egg-cluster configuration: " + String.join("; ", errors));
         return new EggSettings(workers(), agentStartTimeoutMs(), workerStartTimeoutMs(), stopTimeoutMs(),
             restartLimit(), restartWindowMs(), jvmArgs(), standby(), classDataSharing(), maxMessageBytes(),
-            queueCapacity(), checkQueueBytes(), hazelcastHost(), hazelcastPort(), webappsDir(), jettyHome, jettyBase);
+            queueCapacity(), checkQueueBytes(), hazelcastHost(), hazelcastPort(), webappsDir(), jettyHome, jettyBase,
+            health());
     }
 
     /**
@@ -290,6 +339,42 @@ public class EggConfig
             throw new IllegalArgumentException(QUEUE_BYTES + "=" + text + " is too large: " + expected + " and below " +
                 "2^62");
         return value.longValue();
+    }
+
+    /**
+     * @return the heartbeat and recycling settings; the timeout must leave room for a few heartbeats
+     */
+    EggSettings.Health health()
+    {
+        List<String> errors = new ArrayList<>();
+        long interval = check(errors, () -> integer(HEARTBEAT_INTERVAL, heartbeatInterval, 10, 3_600_000));
+        long timeout = check(errors, () -> integer(HEARTBEAT_TIMEOUT, heartbeatTimeout, 100));
+        int requests = (int)check(errors, () -> integer(MAX_REQUESTS, maxRequests, 0));
+        int jitter = (int)check(errors, () -> integer(MAX_REQUESTS_JITTER, maxRequestsJitter, 0));
+        int rss = (int)check(errors, () -> integer(MAX_WORKER_RSS, maxWorkerRss, 0, 1 << 24));
+        long lifetime = check(errors, () -> integer(MIN_WORKER_LIFETIME, minWorkerLifetime, 0));
+        if (errors.isEmpty() && timeout < 2 * interval)
+            errors.add(HEARTBEAT_TIMEOUT + "=" + timeout + " is too small for " + HEARTBEAT_INTERVAL + "=" + interval +
+                ": expected at least twice the interval, so that one late heartbeat is not taken for a stuck process");
+        if (errors.isEmpty() && jitter > 0 && requests == 0)
+            errors.add(MAX_REQUESTS_JITTER + "=" + jitter + " has no effect with " + MAX_REQUESTS + "=0 (off): set " +
+                MAX_REQUESTS + " too, or leave the jitter at 0");
+        if (!errors.isEmpty())
+            throw new IllegalArgumentException(String.join("; ", errors));
+        return new EggSettings.Health(interval, timeout, requests, jitter, rss, lifetime);
+    }
+
+    private static long check(List<String> errors, java.util.function.LongSupplier value)
+    {
+        try
+        {
+            return value.getAsLong();
+        }
+        catch (IllegalArgumentException e)
+        {
+            errors.add(e.getMessage());
+            return 0;
+        }
     }
 
     String hazelcastHost()

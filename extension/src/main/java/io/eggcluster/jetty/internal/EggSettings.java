@@ -14,14 +14,36 @@ import org.eclipse.jetty.util.annotation.ManagedObject;
  * @param queueBytesSetting {@code jetty.egg.queueBytes}, or null for {@code auto} (see {@link #queueBytes})
  * @param hazelcastPort {@code jetty.egg.hazelcast.port}; 0 is a free port picked at start
  * @param webappsDir where the agent looks for agent hooks: {@code jetty.deploy.webappsDir}, first entry
+ * @param health how the master tells a stuck or worn child and replaces it: heartbeats and recycling
  */
 @ManagedObject("The cluster's jetty.egg.* settings")
 public record EggSettings(int workers, long agentStartTimeoutMs, long workerStartTimeoutMs, long stopTimeoutMs,
                           int restartLimit, long restartWindowMs, List<String> jvmArgs, boolean standby,
                           boolean classDataSharing, int maxMessageBytes, int queueCapacity, Long queueBytesSetting,
                           String hazelcastHost, int hazelcastPort, String webappsDir, String jettyHome,
-                          String jettyBase)
+                          String jettyBase, Health health)
 {
+    /**
+     * How the master tells a stuck or worn child, and replaces it.
+     *
+     * @param heartbeatIntervalMs {@code jetty.egg.heartbeatInterval}: a child says it is alive this often
+     * @param heartbeatTimeoutMs {@code jetty.egg.heartbeatTimeout}: a ready child silent this long is stuck: killed and
+     *                           replaced
+     * @param maxRequests {@code jetty.egg.maxRequests}: a worker that served this many requests is replaced; 0 = never
+     * @param maxRequestsJitter {@code jetty.egg.maxRequestsJitter}: each worker adds a random 0..this to maxRequests,
+     *                          so that the workers are not all replaced at once
+     * @param maxWorkerRssMb {@code jetty.egg.maxWorkerRss}: a worker whose resident memory exceeds this many MiB is
+     *                       replaced; 0 = never
+     * @param minWorkerLifetimeMs {@code jetty.egg.minWorkerLifetime}: a worker younger than this is not replaced for
+     *                            its memory
+     */
+    public record Health(long heartbeatIntervalMs, long heartbeatTimeoutMs, int maxRequests, int maxRequestsJitter,
+                         int maxWorkerRssMb, long minWorkerLifetimeMs)
+    {
+        /** The defaults, as {@link EggConfig} has them: for tests that do not care about health. */
+        public static final Health DEFAULT = new Health(1000, 30_000, 0, 0, 0, 10_000);
+    }
+
     public EggSettings
     {
         jvmArgs = List.copyOf(jvmArgs);

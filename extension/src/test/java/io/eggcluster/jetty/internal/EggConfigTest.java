@@ -26,6 +26,35 @@ class EggConfigTest
         assertEquals("webapps", settings.webappsDir());
         assertTrue(settings.standby() && settings.classDataSharing());
         assertEquals(java.util.List.of(), settings.jvmArgs());
+        assertEquals(EggSettings.Health.DEFAULT, settings.health());
+    }
+
+    @Test
+    void healthSettingsAreCheckedTogetherAndNamed()
+    {
+        EggConfig config = new EggConfig();
+        config.setHeartbeatInterval("1000");
+        config.setHeartbeatTimeout("1500");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, config::validate);
+        assertTrue(e.getMessage().contains("jetty.egg.heartbeatTimeout=1500 is too small for " +
+            "jetty.egg.heartbeatInterval=1000"), e.getMessage());
+
+        config.setHeartbeatTimeout("3000");
+        config.setMaxRequestsJitter("50");
+        e = assertThrows(IllegalArgumentException.class, config::validate);
+        assertTrue(e.getMessage().contains("jetty.egg.maxRequestsJitter=50 has no effect with jetty.egg.maxRequests=0"),
+            e.getMessage());
+
+        config.setMaxRequests("many");
+        config.setMaxWorkerRss("-1");
+        e = assertThrows(IllegalArgumentException.class, config::validate);
+        assertTrue(e.getMessage().contains("jetty.egg.maxRequests='many' is not a number"), e.getMessage());
+        assertTrue(e.getMessage().contains("jetty.egg.maxWorkerRss=-1 is too small"), e.getMessage());
+
+        config.setMaxRequests("1000");
+        config.setMaxWorkerRss("512");
+        config.setMinWorkerLifetime("0");
+        assertEquals(new EggSettings.Health(1000, 3000, 1000, 50, 512, 0), config.validate().health());
     }
 
     @Test
