@@ -250,6 +250,14 @@ final class ChildCommand
             return command;
         }
 
+        /** @return this command with the properties file {@code from} named {@code to} instead */
+        Launch withProperties(Path from, Path to)
+        {
+            List<String> words = new ArrayList<>(resolved);
+            words.replaceAll(w -> w.equals(from.toString()) ? to.toString() : w);
+            return new Launch(java, jvmOptions, List.copyOf(words));
+        }
+
         List<String> command(Role role, int workerId)
         {
             return command(role, workerId, List.of());

@@ -49,6 +49,9 @@ public final class Launcher extends ContainerLifeCycle
     private static final long DUMP_AFTER_MS = 5000;
     /** How long {@code jcmd ... VM.cds dynamic_dump} may take (it takes ~1 s) before it is killed. */
     private static final long JCMD_TIMEOUT_MS = 30_000;
+    /** How long a stuck child's {@code jcmd Thread.print} may take before the child is killed without it. */
+    private static final long THREAD_DUMP_TIMEOUT_MS = 5_000;
+    private static final int MAX_THREAD_DUMP_LINES = 3_000;
 
     private final EggSettings settings;
     private final ChildCommand command;
@@ -66,6 +69,8 @@ public final class Launcher extends ContainerLifeCycle
     private Path cdsArchive;
     /** A worker JVM booted ahead of need, waiting for a slot; event loop only. */
     private ChildJvm standby;
+    /** A standby stopped because a reload changed the children's command: its exit is no news. */
+    private ChildJvm discarded;
     /** The standby being archived, kept out of service until the dump is done; event loop only. */
     private ChildJvm dumping;
     /** Whether this master asked a standby for the archive already (once per master); event loop only. */
@@ -140,6 +145,7 @@ public final class Launcher extends ContainerLifeCycle
             running.destroyForcibly();
         super.doStop();
         Files.deleteIfExists(execProperties());
+        Files.deleteIfExists(nextExecProperties());
     }
 
     @Override
@@ -227,6 +233,11 @@ public final class Launcher extends ContainerLifeCycle
     /** @return whether {@code child} was the standby (now forgotten) */
     boolean standbyExited(ChildJvm child)
     {
+        if (child == discarded)
+        {
+            discarded = null;
+            return true;
+        }
         if (child != standby)
             return false;
         standby = null;
@@ -281,24 +292,83 @@ public final class Launcher extends ContainerLifeCycle
     }
 
     /**
-     * Asks {@code start.jar --dry-run}, once and in the background, for the command it would run for a child, so
-     * that children after the first start without start.jar's module resolution (~0.4 s of CPU each). The children's
-     * properties (those of the base's {@code start.d} included, which may hold passwords) go to a file of mode 0600
+     * Asks {@code start.jar --dry-run}, in the background, for the command it would run for a child, so that
+     * children start without start.jar's module resolution (~0.4 s of CPU each). The children's properties (those of
+     * the base's {@code start.d} included, which may hold passwords) go to a file of mode 0600
      * ({@link #execProperties}), never on a command line. Until it is there, or if it fails (logged without the
      * properties), children start through start.jar.
      */
     private void resolve()
     {
+        String failure = dryRun(resolved -> post.accept(() ->
+        {
+            adopt(resolved.launch, resolved.archive);
+            LOG.info("children start without start.jar, from what start.jar --dry-run printed in {} ms", resolved.ms);
+        }));
+        if (failure != null)
+            LOG.warn("children start through start.jar: start.jar --dry-run failed: {}", failure);
+    }
+
+    /**
+     * A reload: runs {@code start.jar --dry-run} again, in the background, so that the next children start with the
+     * base as it is now (its {@code start.d}, modules, jars); the properties file is replaced whole, never seen half
+     * written. On the event loop, {@code done} gets null once the new command is in use, or why it failed (the old
+     * command stays). A standby booted with another command than the new one is stopped: it is not used.
+     */
+    void refresh(Consumer<String> done)
+    {
+        work.execute(() ->
+        {
+            String failure = dryRun(resolved -> post.accept(() ->
+            {
+                boolean changed = launch == null || !launch.equals(resolved.launch);
+                adopt(resolved.launch, resolved.archive);
+                if (changed && standby != null && standby != dumping)
+                {
+                    LOG.info("{} was booted with the children's old command: stopping it", standby);
+                    discarded = standby;
+                    standby = null;
+                    discarded.terminate();
+                }
+                done.accept(null);
+            }));
+            if (failure != null)
+                post.accept(() -> done.accept("start.jar --dry-run failed: " + failure));
+        });
+    }
+
+    private void adopt(ChildCommand.Launch resolved, Path archive)
+    {
+        if (cdsArchive != null && !cdsArchive.equals(archive))
+            archiveTried = false;
+        launch = resolved;
+        cdsArchive = archive;
+    }
+
+    private record Resolved(ChildCommand.Launch launch, Path archive, long ms)
+    {
+    }
+
+    /**
+     * Runs the dry run into a fresh 0600 file, then moves that file over {@link #execProperties} in one step (a child
+     * starting meanwhile reads the old file or the new one, whole), and hands the command, which names
+     * {@link #execProperties}, to {@code then}.
+     *
+     * @return null when it worked, else why not (without the properties)
+     */
+    private String dryRun(Consumer<Resolved> then)
+    {
         long start = System.nanoTime();
         Map<String, String> properties = new LinkedHashMap<>(childProperties);
         properties.put("jetty.http.reusePort", "true");
         Path file = execProperties();
+        Path next = nextExecProperties();
         try
         {
-            ownerOnlyFile(file);
+            ownerOnlyFile(next);
             if (!isRunning())
-                return;
-            Process process = new ProcessBuilder(command.dryRunCommand(properties, file)).redirectErrorStream(true)
+                return null;
+            Process process = new ProcessBuilder(command.dryRunCommand(properties, next)).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.PIPE).start();
             helper = process;
             process.getOutputStream().close();
@@ -306,28 +376,82 @@ public final class Launcher extends ContainerLifeCycle
             int exit = process.waitFor();
             helper = null;
             if (!isRunning())
-                return;
+                return null;
             if (exit != 0)
-                throw new IllegalStateException("it exited with " + ChildJvm.describeExit(exit) + ": " +
-                    ShellWords.redactProperties(printed.strip()));
-            ChildCommand.Launch resolved = command.fromDryRun(printed, file, settings.classDataSharing());
+                return "it exited with " + ChildJvm.describeExit(exit) + ": " + ShellWords.redactProperties(printed.strip());
+            ChildCommand.Launch resolved = command.fromDryRun(printed, next, settings.classDataSharing())
+                .withProperties(next, file);
+            Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             Path archive = settings.classDataSharing() ? Path.of(settings.jettyBase(), "work", "egg-cluster",
                 "children-" + resolved.fingerprint() + ".jsa") : null;
-            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            post.accept(() ->
-            {
-                launch = resolved;
-                cdsArchive = archive;
-                LOG.info("children start without start.jar, from what start.jar --dry-run printed in {} ms", ms);
-            });
+            then.accept(new Resolved(resolved, archive, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
+            return null;
         }
         catch (IOException | RuntimeException e)
         {
-            LOG.warn("children start through start.jar: start.jar --dry-run failed: {}", e.getMessage());
+            return e.getMessage();
         }
         catch (InterruptedException e)
         {
             Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
+    /**
+     * Logs a child's threads ({@code jcmd <pid> Thread.print}, in the background, at most {@link #JCMD_TIMEOUT_MS}),
+     * then hands the lines to {@code then} on the event loop: a stopped process ({@code SIGSTOP}) answers nothing, so
+     * it is not asked.
+     */
+    void threadDump(ChildJvm child, Consumer<List<String>> then)
+    {
+        work.execute(() ->
+        {
+            List<String> lines;
+            char state = ProcStat.state(child.pid());
+            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+            if (state == 'T' || state == 't')
+                lines = List.of("(no thread dump: the process is stopped by a signal, state " + state + ")");
+            else if (!Files.isExecutable(jcmd))
+                lines = List.of("(no thread dump: no " + jcmd + " in this Java)");
+            else
+                lines = jcmd(jcmd, child.pid());
+            post.accept(() -> then.accept(lines));
+        });
+    }
+
+    private List<String> jcmd(Path jcmd, long pid)
+    {
+        try
+        {
+            Path log = Files.createTempFile("egg-thread-dump-", ".txt");
+            try
+            {
+                Process process = new ProcessBuilder(jcmd.toString(), String.valueOf(pid), "Thread.print")
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                process.getOutputStream().close();
+                if (!process.waitFor(THREAD_DUMP_TIMEOUT_MS, TimeUnit.MILLISECONDS))
+                {
+                    process.destroyForcibly();
+                    return List.of("(no thread dump: jcmd " + pid + " Thread.print did not answer within " +
+                        THREAD_DUMP_TIMEOUT_MS + " ms)");
+                }
+                List<String> lines = Files.readAllLines(log);
+                return lines.size() > MAX_THREAD_DUMP_LINES ? lines.subList(0, MAX_THREAD_DUMP_LINES) : lines;
+            }
+            finally
+            {
+                Files.deleteIfExists(log);
+            }
+        }
+        catch (IOException e)
+        {
+            return List.of("(no thread dump: " + e + ")");
+        }
+        catch (InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            return List.of("(no thread dump: interrupted)");
         }
     }
 
@@ -336,6 +460,12 @@ public final class Launcher extends ContainerLifeCycle
     {
         return Path.of(settings.jettyBase(), "work", "egg-cluster", "children-" + ProcessHandle.current().pid() +
             ".properties");
+    }
+
+    /** Where a dry run writes the properties before they replace {@link #execProperties} (start.jar wants the suffix). */
+    private Path nextExecProperties()
+    {
+        return execProperties().resolveSibling("children-" + ProcessHandle.current().pid() + ".next.properties");
     }
 
     /**

@@ -1,7 +1,9 @@
 package io.eggcluster.jetty.internal.master;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +20,7 @@ import java.util.stream.Collectors;
 import io.eggcluster.jetty.api.EggProcess;
 import io.eggcluster.jetty.api.Role;
 import io.eggcluster.jetty.internal.Control;
+import io.eggcluster.jetty.internal.EggConfig;
 import io.eggcluster.jetty.internal.EggSettings;
 import io.eggcluster.jetty.internal.messenger.HazelcastSetup;
 import io.eggcluster.jetty.internal.messenger.HazelcastTransport;
@@ -32,13 +35,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The master (Egg's {@code master.js}): forks the agent, waits for it, forks the workers, waits for all of them,
- * announces egg-ready; then replaces dead children within the restart limit; on stop, stops the workers, then the
- * agent.
+ * announces egg-ready; then keeps the cluster serving: replaces dead children (within the restart limit, with PM2's
+ * backoff for a crash loop, {@link RestartBackoff}), kills and replaces stuck ones (no heartbeat within
+ * {@code jetty.egg.heartbeatTimeout}), replaces workers one at a time without dropping a request (a rolling reload on
+ * SIGHUP, a worker that served {@code jetty.egg.maxRequests} or outgrew {@code jetty.egg.maxWorkerRss}), adds and
+ * removes workers (SIGTTIN, SIGTTOU); on stop, stops the workers, then the agent.
  *
  * <p>Everything that changes the cluster happens on one thread, {@code egg-master}, which takes events (a child's
- * report, a child's exit, a deadline, a stop, a result of the {@link Launcher}) from a queue: no locks, and the order
+ * report, a child's exit, a deadline, a signal, a result of the {@link Launcher}) from a queue: no locks, and the order
  * of events is the order of decisions. It is started in {@link #doStart} and has ended when {@link #doStop}
  * returns.</p>
+ *
+ * <p><b>Changes one at a time.</b> A replacement (for a reload, for recycling), an added and a removed worker are
+ * {@link Change}s, queued and run one after the other, never two at once. A worker's replacement is forked while the
+ * worker serves; once the replacement is ready (its webapps deployed, the port joined) the old worker is stopped with
+ * SIGTERM and drains (stops accepting, finishes its requests, closes its connections) within
+ * {@code jetty.egg.stopTimeout}; only once it has exited does the replacement take the slot's messages (the master
+ * registers it and sends it egg-ready), so each message of the slot is handled by one of the two, once.</p>
  *
  * <p>{@link #doStart} returns once the cluster is egg-ready, so Jetty's "Started Server" line means the workers
  * serve; before egg-ready any failure (a child that dies, reports a failed start or misses its start timeout) stops
@@ -54,10 +67,42 @@ import org.slf4j.LoggerFactory;
 public class Master extends ContainerLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(Master.class);
+    /** How often the workers' resident memory is read, when {@code jetty.egg.maxWorkerRss} is set. */
+    private static final long RSS_CHECK_MS = 5000;
+    private static final String TCP_MIGRATE_REQ = "/proc/sys/net/ipv4/tcp_migrate_req";
 
     private enum Phase
     {
         STARTING_AGENT, STARTING_WORKERS, READY, STOPPING
+    }
+
+    /** One JVM in a slot: the slot's process, or its replacement while that starts. Event loop only. */
+    private static final class Run
+    {
+        final ChildJvm jvm;
+        /** Reported ready (a replacement: ready to take over). */
+        boolean ready;
+        /** Until it must be ready (starting) or gone (draining). */
+        long deadlineNanos;
+        /** Why it is being killed, once it is. */
+        String failure;
+        long lastHeartbeatNanos;
+        /** Stopped with SIGTERM: finishing its requests. */
+        boolean draining;
+        /** Started because the slot's previous process died (for the backoff). */
+        final boolean restart;
+
+        Run(ChildJvm jvm, long timeoutMs, boolean restart)
+        {
+            this.jvm = jvm;
+            this.restart = restart;
+            this.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        }
+
+        String state()
+        {
+            return draining ? "draining" : failure != null ? "failing: " + failure : ready ? "ready" : "starting";
+        }
     }
 
     /** A place for a child: the agent, or worker N. A replacement takes its predecessor's slot. */
@@ -65,16 +110,31 @@ public class Master extends ContainerLifeCycle
     {
         final Role role;
         final int id;
-        ChildJvm child;
-        boolean ready;
-        long deadlineNanos = Long.MAX_VALUE;
-        String failure;
+        Run run;
+        /** The replacement being started while {@link #run} serves. */
+        Run next;
         int restarts;
+        final RestartBackoff backoff = new RestartBackoff();
+        /** A restart waiting for its backoff delay. */
+        boolean restartPending;
+        long restartAtNanos;
+        /** Being removed (SIGTTOU): not restarted. */
+        boolean removing;
 
         Slot(Role role, int id)
         {
             this.role = role;
             this.id = id;
+        }
+
+        String name()
+        {
+            return role.id() + "#" + id;
+        }
+
+        boolean serving()
+        {
+            return run != null && run.ready && !run.draining && run.failure == null;
         }
 
         @Override
@@ -87,11 +147,33 @@ public class Master extends ContainerLifeCycle
         public String toString()
         {
             // read off the event loop for a dump: a moment's view
-            ChildJvm jvm = child;
-            String state = jvm == null ? "empty" : ready ? "ready" : failure != null ? "failing: " + failure : "starting";
-            return role.id() + "#" + id + " " + (jvm == null ? "-" : jvm.toString()) + " " + state + ", restarted " +
-                restarts + " time(s)";
+            Run current = run;
+            Run replacement = next;
+            return name() + " " + (current == null ? "- " + (restartPending ? "restart pending" : "empty") :
+                current.jvm + " " + current.state()) + (replacement == null ? "" : ", replacement " + replacement.jvm +
+                " " + replacement.state()) + ", restarted " + restarts + " time(s)";
         }
+    }
+
+    /** What the queue of changes runs, one at a time. */
+    private enum Kind
+    {
+        REPLACE, ADD, REMOVE
+    }
+
+    /**
+     * One change to the workers: a replacement (of {@code slot}, because {@code why}; part of {@code reload} if
+     * any), an added worker, a removed one.
+     */
+    private record Change(Kind kind, Slot slot, String why, Reload reload)
+    {
+    }
+
+    /** A rolling reload under way. */
+    private static final class Reload
+    {
+        final long startNanos = System.nanoTime();
+        int left;
     }
 
     private final Server server;
@@ -122,7 +204,13 @@ public class Master extends ContainerLifeCycle
     /** Held while a child is forked, and while a stop is first asked for: no fork slips past a stop. */
     private final Object forkLock = new Object();
     private final Slot agent = new Slot(Role.AGENT, 0);
-    private final List<Slot> workers = new ArrayList<>();
+    /** The worker slots, 1..N in order; read off the loop only for a dump or JMX. */
+    private final List<Slot> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Changes waiting, and the one under way; event loop only. */
+    private final Deque<Change> changes = new ArrayDeque<>();
+    private Change change;
+    private Reload reload;
+    private long nextRssCheckNanos;
     private RestartLimiter restarts;
     private Thread loop;
     /** Done once the event loop has left: the cluster is stopped, the children are gone. */
@@ -193,7 +281,9 @@ public class Master extends ContainerLifeCycle
         List<Object> slots = new ArrayList<>();
         slots.add(agent);
         slots.addAll(workers);
-        dumpObjects(out, indent, new DumpableCollection("slots (phase " + phase + ")", slots));
+        Change now = change;
+        dumpObjects(out, indent, new DumpableCollection("slots (phase " + phase + (now == null ? "" : ", " +
+            describe(now)) + ")", slots));
     }
 
     @Override
@@ -203,8 +293,13 @@ public class Master extends ContainerLifeCycle
         restarts = new RestartLimiter(config.restartLimit(), config.restartWindowMs());
         handleSignal("TERM");
         handleSignal("INT");
+        onSignal("HUP", () -> events.add(this::reloadAsked));
+        onSignal("TTIN", () -> events.add(() -> scaleAsked(Kind.ADD)));
+        onSignal("TTOU", () -> events.add(() -> scaleAsked(Kind.REMOVE)));
         LOG.info("egg-cluster master pid {} starting: 1 agent, {} workers", ProcessHandle.current().pid(), workers.size());
+        checkTcpMigrateReq();
         super.doStart();
+        HazelcastTransport.setWorkerCount(member.instance(), workers.size());
         loop = new Thread(this::run, "egg-master");
         loop.start();
         try
@@ -275,6 +370,40 @@ public class Master extends ContainerLifeCycle
                 "of a script): use SIGTERM to stop the cluster", name, name);
     }
 
+    /** SIGHUP, SIGTTIN, SIGTTOU: handed to the event loop (the JVM runs the handler on a thread of its own). */
+    private static void onSignal(String name, Runnable action)
+    {
+        try
+        {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> action.run());
+        }
+        catch (IllegalArgumentException e)
+        {
+            LOG.warn("SIG{} cannot be handled in this JVM ({}): its action is not available", name, e.getMessage());
+        }
+    }
+
+    /**
+     * Under SO_REUSEPORT Linux resets the connections waiting in the accept queue of a listener that closes (a
+     * draining worker's) unless {@code net.ipv4.tcp_migrate_req} is 1 (Linux 5.14+, per network namespace): then it
+     * moves them to another worker's listener. Says which it is, once.
+     */
+    private static void checkTcpMigrateReq()
+    {
+        try
+        {
+            String value = java.nio.file.Files.readString(java.nio.file.Path.of(TCP_MIGRATE_REQ)).trim();
+            if (value.equals("0"))
+                LOG.info("net.ipv4.tcp_migrate_req=0: when a worker stops (reload, recycling, scaling down), a connection " +
+                    "still in its accept queue is reset; 'sysctl -w net.ipv4.tcp_migrate_req=1' (as root) moves it to " +
+                    "another worker instead");
+        }
+        catch (IOException | RuntimeException e)
+        {
+            LOG.debug("no {} (Linux before 5.14, or no /proc): a stopping worker's accept queue is reset", TCP_MIGRATE_REQ);
+        }
+    }
+
     private void run()
     {
         try
@@ -315,6 +444,7 @@ public class Master extends ContainerLifeCycle
             }
             catch (Throwable x)
             {
+                LOG.error("egg-cluster master failed", x);
                 fatal("egg-cluster master failed: " + x);
             }
         }
@@ -327,13 +457,29 @@ public class Master extends ContainerLifeCycle
         return all;
     }
 
+    /** The deadline of a run: to be ready, to have drained, to send its next heartbeat; or none (Long.MAX_VALUE). */
+    private long deadlineOf(Run run)
+    {
+        if (run == null || run.failure != null)
+            return Long.MAX_VALUE;
+        if (run.draining || !run.ready)
+            return run.deadlineNanos;
+        return run.lastHeartbeatNanos + TimeUnit.MILLISECONDS.toNanos(config.health().heartbeatTimeoutMs());
+    }
+
     private long nextDeadline()
     {
         long next = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         for (Slot slot : slots())
         {
-            if (slot.child != null && !slot.ready && slot.failure == null && slot.deadlineNanos - next < 0)
-                next = slot.deadlineNanos;
+            for (Run run : new Run[] {slot.run, slot.next})
+            {
+                long deadline = deadlineOf(run);
+                if (deadline != Long.MAX_VALUE && deadline - next < 0)
+                    next = deadline;
+            }
+            if (slot.restartPending && slot.restartAtNanos - next < 0)
+                next = slot.restartAtNanos;
         }
         return next;
     }
@@ -345,43 +491,108 @@ public class Master extends ContainerLifeCycle
         long now = System.nanoTime();
         for (Slot slot : slots())
         {
-            if (slot.child != null && !slot.ready && slot.failure == null && now - slot.deadlineNanos >= 0)
+            for (Run run : new Run[] {slot.run, slot.next})
             {
-                boolean isAgent = slot.role == Role.AGENT;
-                fail(slot, "not ready within " + (isAgent ? config.agentStartTimeoutMs() : config.workerStartTimeoutMs()) +
-                    " ms (" + (isAgent ? "jetty.egg.agentStartTimeout" : "jetty.egg.workerStartTimeout") + ")");
+                long deadline = deadlineOf(run);
+                if (deadline == Long.MAX_VALUE || now - deadline < 0)
+                    continue;
+                if (run.draining)
+                {
+                    run.failure = "did not stop within " + config.stopTimeoutMs() + " ms (jetty.egg.stopTimeout)";
+                    LOG.warn("{} {}: killing it", run.jvm, run.failure);
+                    run.jvm.kill();
+                }
+                else if (!run.ready)
+                {
+                    boolean isAgent = slot.role == Role.AGENT;
+                    fail(run, "not ready within " + (isAgent ? config.agentStartTimeoutMs() :
+                        config.workerStartTimeoutMs()) + " ms (" + (isAgent ? "jetty.egg.agentStartTimeout" :
+                        "jetty.egg.workerStartTimeout") + ")");
+                }
+                else
+                    frozen(run, TimeUnit.NANOSECONDS.toMillis(now - run.lastHeartbeatNanos));
             }
+            if (slot.restartPending && now - slot.restartAtNanos >= 0)
+            {
+                slot.restartPending = false;
+                spawn(slot, true);
+            }
+        }
+        if (config.health().maxWorkerRssMb() > 0 && phase == Phase.READY && now - nextRssCheckNanos >= 0)
+        {
+            nextRssCheckNanos = now + TimeUnit.MILLISECONDS.toNanos(RSS_CHECK_MS);
+            checkMemory();
+        }
+    }
+
+    /**
+     * A ready child that sent no heartbeat within the timeout is stuck (a deadlock, an endless GC, SIGSTOP): its
+     * threads are logged when it can still answer, then it is killed; its exit replaces it.
+     */
+    private void frozen(Run run, long silentMs)
+    {
+        run.failure = "sent no heartbeat for " + silentMs + " ms (jetty.egg.heartbeatTimeout=" +
+            config.health().heartbeatTimeoutMs() + ")";
+        LOG.warn("{} {}: stuck; its threads follow, then it is killed", run.jvm, run.failure);
+        launcher.threadDump(run.jvm, lines ->
+        {
+            LOG.warn("threads of {} ({} lines):", run.jvm, lines.size());
+            lines.forEach(line -> LOG.warn("[{} threads] {}", run.jvm, line));
+            LOG.warn("{} {}: killing it", run.jvm, run.failure);
+            run.jvm.kill();
+        });
+    }
+
+    /** jetty.egg.maxWorkerRss: a worker that outgrew it (and is old enough) is replaced, gracefully. */
+    private void checkMemory()
+    {
+        long maxKib = config.health().maxWorkerRssMb() * 1024L;
+        for (Slot slot : workers)
+        {
+            if (!slot.serving() || slot.run.jvm.ageMs() < config.health().minWorkerLifetimeMs())
+                continue;
+            long rss = ProcStat.rssKib(slot.run.jvm.pid());
+            if (rss > maxKib)
+                replace(slot, "its resident memory, " + (rss >> 10) + " MiB, exceeds jetty.egg.maxWorkerRss=" +
+                    config.health().maxWorkerRssMb(), null);
         }
     }
 
     private void spawn(Slot slot)
     {
+        spawn(slot, false);
+    }
+
+    /** Forks the slot's process. */
+    private void spawn(Slot slot, boolean restart)
+    {
         synchronized (forkLock)
         {
-            spawnUnlessStopping(slot);
+            Run run = fork(slot, restart, "");
+            if (run != null)
+                slot.run = run;
         }
     }
 
-    private void spawnUnlessStopping(Slot slot)
+    /** Forks a JVM for the slot, or returns null when the cluster stops or the fork fails (fatal). */
+    private Run fork(Slot slot, boolean restart, String purpose)
     {
         if (stopRequested)
         {
-            LOG.info("not forking {}#{}: the cluster is stopping", slot.role.id(), slot.id);
-            return;
+            LOG.info("not forking {}: the cluster is stopping", slot.name());
+            return null;
         }
         try
         {
             Launcher.Forked forked = launcher.fork(slot.role, slot.id, phase == Phase.READY, childEvents);
-            slot.child = forked.child();
-            slot.ready = false;
-            slot.failure = null;
             long timeout = slot.role == Role.AGENT ? config.agentStartTimeoutMs() : config.workerStartTimeoutMs();
-            slot.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
-            LOG.info("{} forked{}", slot.child, forked.fromStandby() ? " (the standby JVM)" : "");
+            LOG.info("{} forked{}{}", forked.child(), forked.fromStandby() ? " (the standby JVM)" : "", purpose);
+            return new Run(forked.child(), timeout, restart);
         }
         catch (IOException e)
         {
-            fatal("cannot fork " + slot.role.id() + "#" + slot.id + ": " + e);
+            fatal("cannot fork " + slot.name() + ": " + e);
+            return null;
         }
     }
 
@@ -389,10 +600,15 @@ public class Master extends ContainerLifeCycle
     {
         for (Slot slot : slots())
         {
-            if (slot.child == child)
+            if ((slot.run != null && slot.run.jvm == child) || (slot.next != null && slot.next.jvm == child))
                 return slot;
         }
         return null;
+    }
+
+    private static Run runOf(Slot slot, ChildJvm child)
+    {
+        return slot.run != null && slot.run.jvm == child ? slot.run : slot.next;
     }
 
     private void report(ChildJvm child, String report)
@@ -400,63 +616,111 @@ public class Master extends ContainerLifeCycle
         Slot slot = slotOf(child);
         if (slot == null || phase == Phase.STOPPING)
             return;
+        Run run = runOf(slot, child);
         String failure = Control.failure(report);
-        if (report.equals(Control.READY))
-            ready(slot);
+        String recycle = Control.recycling(report);
+        if (report.equals(Control.HEARTBEAT))
+            run.lastHeartbeatNanos = System.nanoTime();
+        else if (report.equals(Control.READY))
+            ready(slot, run);
         else if (failure != null)
-            fail(slot, "failed to start: " + failure);
+            fail(run, "failed to start: " + failure);
+        else if (recycle != null)
+        {
+            if (run == slot.run && slot.serving() && slot.role == Role.WORKER && phase == Phase.READY)
+                replace(slot, "it asks to be recycled: " + recycle, null);
+        }
         else
             LOG.warn("{} sent an unknown report, ignored: {}", child, report);
     }
 
     /**
      * A child that failed is killed; its exit then decides: before egg-ready the cluster fails, after it the slot
-     * is refilled.
+     * is refilled (or, for a replacement, the change fails).
      */
-    private void fail(Slot slot, String why)
+    private void fail(Run run, String why)
     {
-        slot.failure = why;
-        LOG.warn("{} {}: killing it", slot.child, why);
-        slot.child.kill();
+        if (run.failure != null)
+            return;
+        run.failure = why;
+        LOG.warn("{} {}: killing it", run.jvm, why);
+        run.jvm.kill();
     }
 
-    private void ready(Slot slot)
+    private void ready(Slot slot, Run run)
     {
-        slot.ready = true;
-        HazelcastTransport.register(member.instance(), new EggProcess(slot.role, slot.id, slot.child.pid()));
-        LOG.info("{} ready in {} ms", slot.child, slot.child.ageMs());
+        if (run.failure != null || run.draining)
+            return;
+        run.ready = true;
+        run.lastHeartbeatNanos = System.nanoTime();
+        LOG.info("{} ready in {} ms", run.jvm, run.jvm.ageMs());
+        if (run == slot.next)
+        {
+            // the replacement serves: the old process drains, and hands the slot over when it has exited
+            LOG.info("{} serves in place of {}: stopping {} gracefully (jetty.egg.stopTimeout={} ms)", run.jvm,
+                slot.run.jvm, slot.run.jvm, config.stopTimeoutMs());
+            drain(slot.run);
+            return;
+        }
         switch (phase)
         {
             case STARTING_AGENT ->
             {
+                register(slot);
                 phase = Phase.STARTING_WORKERS;
                 workers.forEach(this::spawn);
             }
             case STARTING_WORKERS ->
             {
-                if (workers.stream().allMatch(w -> w.ready))
+                register(slot);
+                if (workers.stream().allMatch(w -> w.run != null && w.run.ready))
                     eggReady();
             }
-            case READY ->
-            {
-                slot.child.send(Control.eggReady());
-                standbyDue();
-            }
+            case READY -> takeOver(slot);
             default ->
             {
             }
         }
     }
 
+    private void register(Slot slot)
+    {
+        HazelcastTransport.register(member.instance(), new EggProcess(slot.role, slot.id, slot.run.jvm.pid()));
+    }
+
+    /** After egg-ready, the slot's ready process takes its messages: registered, then told egg-ready. */
+    private void takeOver(Slot slot)
+    {
+        register(slot);
+        slot.run.jvm.send(Control.eggReady());
+        if (change != null && change.slot() == slot)
+            changeDone(slot.run.jvm + " serves");
+        standbyDue();
+    }
+
+    /** SIGTERM: the process finishes its requests and exits within the stop timeout, or is killed then. */
+    private void drain(Run run)
+    {
+        run.draining = true;
+        run.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.stopTimeoutMs() + 1000);
+        run.jvm.terminate();
+    }
+
     private void eggReady()
     {
         phase = Phase.READY;
-        slots().forEach(slot -> slot.child.send(Control.eggReady()));
+        slots().forEach(slot -> slot.run.jvm.send(Control.eggReady()));
         LOG.info("egg-ready in {} ms: agent {}, workers [{}], serving {}",
-            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), agent.child,
-            workers.stream().map(w -> w.child.toString()).collect(Collectors.joining(", ")), url);
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), agent.run.jvm, workerList(), url);
+        nextRssCheckNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RSS_CHECK_MS);
         started.complete(null);
         standbyDue();
+    }
+
+    private String workerList()
+    {
+        return workers.stream().map(w -> w.run == null ? w.name() + ":-" : w.run.jvm.toString())
+            .collect(Collectors.joining(", "));
     }
 
     /** A standby is forked a little after the cluster or a replacement is ready, not while it warms up. */
@@ -465,10 +729,11 @@ public class Master extends ContainerLifeCycle
         launcher.standbyDue(this::standbyWanted, this::forkStandby);
     }
 
-    /** A standby is booted when there is none and nothing is starting. */
+    /** A standby is booted when there is none and nothing is starting or changing. */
     private boolean standbyWanted()
     {
-        return phase == Phase.READY && launcher.standbyWanted() && agent.ready && workers.stream().allMatch(w -> w.ready);
+        return phase == Phase.READY && change == null && launcher.standbyWanted() && agent.serving() &&
+            workers.stream().allMatch(Slot::serving);
     }
 
     /**
@@ -505,28 +770,311 @@ public class Master extends ContainerLifeCycle
         Slot slot = slotOf(child);
         if (slot == null || phase == Phase.STOPPING)
             return;
-        String why = slot.failure != null ? slot.failure : "exited with " + ChildJvm.describeExit(exitCode);
+        Run run = runOf(slot, child);
+        String why = run.failure != null ? run.failure : "exited with " + ChildJvm.describeExit(exitCode);
         if (phase != Phase.READY)
         {
             logLastOutput(child);
             fatal(child + " died before egg-ready: " + why);
             return;
         }
-        if (slot.ready)
+        if (run == slot.next)
+        {
+            slot.next = null;
+            LOG.warn("{}, the replacement of {}, {}", child, slot.run == null ? slot.name() : slot.run.jvm, why);
+            logLastOutput(child);
+            changeFailed(child + " did not start: " + why);
+            return;
+        }
+        slot.run = null;
+        if (run.draining && run.failure == null)
+            LOG.info("{} stopped: {}", child, ChildJvm.describeExit(exitCode));
+        else
+        {
+            LOG.warn("{} died after egg-ready: {}", child, why);
+            logLastOutput(child);
+        }
+        if (slot.next != null)
+        {
+            // its replacement takes the slot over: now if it is ready, else once it is
+            slot.run = slot.next;
+            slot.next = null;
+            if (slot.run.ready)
+                takeOver(slot);
+            else if (run.ready)
+                HazelcastTransport.unregister(member.instance(), slot.role, slot.id);
+            return;
+        }
+        if (run.ready)
             HazelcastTransport.unregister(member.instance(), slot.role, slot.id);
-        slot.child = null;
-        slot.ready = false;
-        LOG.warn("{} died after egg-ready: {}", child, why);
-        logLastOutput(child);
+        if (slot.removing)
+        {
+            removed(slot);
+            return;
+        }
+        if (change != null && change.slot() == slot)
+        {
+            // an added worker that never served goes again; a slot whose replacement was under way restarts
+            boolean added = change.kind() == Kind.ADD;
+            changeFailed(child + (run.ready ? " died: " : " did not start: ") + why);
+            if (added)
+                return;
+        }
+        restart(slot, run, why);
+    }
+
+    /** A slot's process died: start the next, within the restart limit, after the backoff's delay. */
+    private void restart(Slot slot, Run dead, String why)
+    {
         if (!restarts.tryRestart(System.nanoTime()))
         {
             fatal("restart limit reached: more than " + restarts.limit() + " restarts within " + restarts.windowMs() +
-                " ms (jetty.egg.restartLimit, jetty.egg.restartWindow); last: " + child + " " + why);
+                " ms (jetty.egg.restartLimit, jetty.egg.restartWindow); last: " + dead.jvm + " " + why);
             return;
         }
-        LOG.info("restarting {}#{}", slot.role.id(), slot.id);
         slot.restarts++;
+        long delay = slot.backoff.delayAfterDeath(dead.jvm.ageMs(), dead.restart);
+        if (delay == 0)
+        {
+            LOG.info("restarting {} ({} restart(s) of this slot; {} {})", slot.name(), slot.restarts, dead.jvm, why);
+            spawn(slot, true);
+            return;
+        }
+        LOG.info("restarting {} in {} ms ({} restart(s) of this slot; {} quick death(s) in a row, backoff; {} {})",
+            slot.name(), delay, slot.restarts, slot.backoff.quickDeaths(), dead.jvm, why);
+        slot.restartPending = true;
+        slot.restartAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
+    }
+
+    // ---- changes: replacements (reload, recycling), added and removed workers, one at a time ----
+
+    /** SIGHUP: a rolling reload of every worker, unless one is under way (then this request joins it). */
+    private void reloadAsked()
+    {
+        if (phase != Phase.READY)
+        {
+            LOG.warn("SIGHUP received: no reload {}", phase == Phase.STOPPING ? "while the cluster stops" :
+                "before egg-ready (the workers are starting with the base as it is)");
+            return;
+        }
+        if (reload != null)
+        {
+            LOG.info("SIGHUP received: a reload is under way since {} ms ago; this request joins it",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - reload.startNanos));
+            return;
+        }
+        Reload started = new Reload();
+        reload = started;
+        LOG.info("SIGHUP received: reloading {} worker(s), one at a time (the agent is kept)", workers.size());
+        // the base as it is now: start.d, modules, jars; then each worker in turn
+        launcher.refresh(failure ->
+        {
+            if (reload != started)
+                return;
+            if (failure != null)
+            {
+                reloadFailed(failure);
+                return;
+            }
+            for (Slot slot : workers)
+            {
+                started.left++;
+                changes.add(new Change(Kind.REPLACE, slot, "reload", started));
+            }
+            next();
+        });
+    }
+
+    /** SIGTTIN adds a worker, SIGTTOU removes the highest one: queued with the other changes. */
+    private void scaleAsked(Kind kind)
+    {
+        if (phase != Phase.READY)
+        {
+            LOG.warn("SIG{} received: no scaling {}", kind == Kind.ADD ? "TTIN" : "TTOU", phase == Phase.STOPPING ?
+                "while the cluster stops" : "before egg-ready");
+            return;
+        }
+        changes.add(new Change(kind, null, kind == Kind.ADD ? "SIGTTIN" : "SIGTTOU", null));
+        next();
+    }
+
+    /** Queues a graceful replacement of {@code slot} unless one is queued or under way. */
+    private void replace(Slot slot, String why, Reload reload)
+    {
+        if ((change != null && change.slot() == slot) ||
+            changes.stream().anyMatch(c -> c.slot() == slot && c.kind() == Kind.REPLACE))
+            return;
+        LOG.info("{} is to be replaced: {}", slot.run.jvm, why);
+        changes.add(new Change(Kind.REPLACE, slot, why, reload));
+        next();
+    }
+
+    /** Runs the next change when none is under way. */
+    private void next()
+    {
+        while (change == null && !changes.isEmpty() && phase == Phase.READY)
+        {
+            Change next = changes.poll();
+            switch (next.kind())
+            {
+                case REPLACE -> beginReplace(next);
+                case ADD -> beginAdd(next);
+                case REMOVE -> beginRemove(next);
+            }
+        }
+    }
+
+    private void beginReplace(Change replace)
+    {
+        Slot slot = replace.slot();
+        if (!workers.contains(slot) || slot.removing || !slot.serving() || slot.next != null)
+        {
+            // gone, removed, or restarting: its next process starts with the base as it is now anyway
+            LOG.info("{} is not serving now: not replaced ({})", slot.name(), replace.why());
+            if (replace.reload() != null)
+                reloadStep(replace.reload());
+            return;
+        }
+        change = replace;
+        synchronized (forkLock)
+        {
+            slot.next = fork(slot, false, " to replace " + slot.run.jvm + " (" + replace.why() + ")");
+        }
+        if (slot.next == null)
+            changeFailed("cannot fork a replacement of " + slot.run.jvm);
+    }
+
+    private void beginAdd(Change add)
+    {
+        if (workers.size() >= EggConfig.MAX_WORKERS)
+        {
+            LOG.warn("{}: not adding a worker: {} is the most (jetty.egg.workers at most {})", add.why(), workers.size(),
+                EggConfig.MAX_WORKERS);
+            return;
+        }
+        Slot slot = new Slot(Role.WORKER, workers.size() + 1);
+        change = new Change(Kind.ADD, slot, add.why(), null);
+        // the count first: messages for the new slot are held until its process is ready
+        workers.add(slot);
+        HazelcastTransport.setWorkerCount(member.instance(), workers.size());
+        LOG.info("{}: adding {} ({} workers)", add.why(), slot.name(), workers.size());
         spawn(slot);
+        if (slot.run == null)
+            changeFailed("cannot fork " + slot.name());
+    }
+
+    private void beginRemove(Change remove)
+    {
+        if (workers.size() <= 1)
+        {
+            LOG.warn("{}: not removing a worker: 1 is the least", remove.why());
+            return;
+        }
+        Slot slot = workers.get(workers.size() - 1);
+        change = new Change(Kind.REMOVE, slot, remove.why(), null);
+        slot.removing = true;
+        // the count first: no message is addressed to the slot from now on
+        HazelcastTransport.setWorkerCount(member.instance(), workers.size() - 1);
+        if (slot.restartPending || slot.run == null)
+        {
+            slot.restartPending = false;
+            LOG.info("{}: removing {} ({} workers), which has no process now", remove.why(), slot.name(),
+                workers.size() - 1);
+            removed(slot);
+            return;
+        }
+        LOG.info("{}: removing {} ({} workers): stopping {} gracefully (jetty.egg.stopTimeout={} ms)", remove.why(),
+            slot.name(), workers.size() - 1, slot.run.jvm, config.stopTimeoutMs());
+        if (slot.run.ready)
+            drain(slot.run);
+        else
+            slot.run.jvm.terminate();
+    }
+
+    /** The removed slot's process is gone: the slot goes, and what is left in its hold goes elsewhere or is counted. */
+    private void removed(Slot slot)
+    {
+        workers.remove(slot);
+        String leftovers = HazelcastTransport.retireSlot(member.instance(), slot.id);
+        changeDone(slot.name() + " removed, " + workers.size() + " worker(s) [" + workerList() + "]" +
+            (leftovers.isEmpty() ? "" : "; " + leftovers));
+    }
+
+    private void changeDone(String what)
+    {
+        Change done = change;
+        change = null;
+        if (done == null)
+            return;
+        switch (done.kind())
+        {
+            case REPLACE ->
+            {
+                LOG.info("{} replaced ({}): {}", done.slot().name(), done.why(), what);
+                if (done.reload() != null)
+                    reloadStep(done.reload());
+            }
+            case ADD -> LOG.info("{} added: {}, {} worker(s) [{}]", done.slot().name(), what, workers.size(),
+                workerList());
+            case REMOVE -> LOG.info("{}", what);
+        }
+        next();
+    }
+
+    private void changeFailed(String why)
+    {
+        Change failed = change;
+        change = null;
+        if (failed == null)
+            return;
+        switch (failed.kind())
+        {
+            case REPLACE ->
+            {
+                if (failed.reload() != null)
+                    reloadFailed(why + "; " + failed.slot().name() + " and the workers after it keep serving");
+                else
+                    LOG.warn("replacing {} ({}) failed: {}; it keeps serving", failed.slot().name(), failed.why(), why);
+            }
+            case ADD ->
+            {
+                Slot slot = failed.slot();
+                workers.remove(slot);
+                HazelcastTransport.setWorkerCount(member.instance(), workers.size());
+                String leftovers = HazelcastTransport.retireSlot(member.instance(), slot.id);
+                LOG.warn("adding {} failed: {}; {} worker(s) [{}]{}", slot.name(), why, workers.size(), workerList(),
+                    leftovers.isEmpty() ? "" : "; " + leftovers);
+            }
+            case REMOVE -> LOG.warn("removing {} failed: {}", failed.slot().name(), why);
+        }
+        next();
+    }
+
+    private void reloadStep(Reload step)
+    {
+        if (reload != step)
+            return;
+        if (--step.left > 0)
+            return;
+        reload = null;
+        LOG.info("reload done in {} ms: workers [{}]", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() -
+            step.startNanos), workerList());
+        standbyDue();
+    }
+
+    private void reloadFailed(String why)
+    {
+        Reload failed = reload;
+        reload = null;
+        changes.removeIf(c -> c.reload() == failed);
+        LOG.error("reload failed: {}", why);
+        standbyDue();
+    }
+
+    private static String describe(Change change)
+    {
+        return change.kind().name().toLowerCase(java.util.Locale.ROOT) + " " +
+            (change.slot() == null ? "" : change.slot().name() + " ") + "(" + change.why() + ")";
     }
 
     /** One log line per output line: the logger folds line breaks inside one message. */
@@ -567,10 +1115,13 @@ public class Master extends ContainerLifeCycle
         List<ChildJvm> alive = new ArrayList<>();
         for (Slot slot : slots)
         {
-            if (slot.child != null && slot.child.isAlive())
+            for (Run run : new Run[] {slot.run, slot.next})
             {
-                alive.add(slot.child);
-                slot.child.terminate();
+                if (run != null && run.jvm.isAlive())
+                {
+                    alive.add(run.jvm);
+                    run.jvm.terminate();
+                }
             }
         }
         if (alive.isEmpty())
