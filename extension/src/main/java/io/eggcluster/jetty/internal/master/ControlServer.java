@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * fresh directory of mode 0700, so only the master's user can connect, and each connection must first present the
  * token of one child, so a connection speaks for exactly one child and nothing else is obeyed. A connection that
  * does not present a known token within {@link #HANDSHAKE_MS} is closed; at most {@link #MAX_CONNECTIONS} are open at
- * once; a token is good for one connection; lines are cut at {@link Control#MAX_LINE_CHARS}. The connection stays
+ * once; a token is good for one connection; lines are cut at {@link Control#MAX_LINE_CHARS}, and a connection gets at
+ * most {@link #MAX_LINES_PER_SECOND} lines a second handed on (a child sends a heartbeat a second and a few reports:
+ * more is a child gone wrong, whose surplus is counted and logged, not queued for the master). The connection stays
  * open: the child's reports come in on it, the master's commands ({@link Channel#send}) go out on it.
  *
  * <p>Threads: the acceptor and one reader per connection run on this component's {@link QueuedThreadPool}
@@ -48,6 +50,8 @@ public final class ControlServer extends ContainerLifeCycle
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
     static final long HANDSHAKE_MS = 2000;
     static final int MAX_CONNECTIONS = io.eggcluster.jetty.internal.EggConfig.MAX_CLUSTER_PROCESSES;
+    /** Lines a second one connection may send (a heartbeat every 10 ms at the fastest is 100). */
+    static final int MAX_LINES_PER_SECOND = 1000;
     /** Room left in a Unix socket path (108 bytes) for {@code egg-cluster-<random>/control.sock}. */
     private static final int MAX_PARENT_CHARS = 60;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -289,8 +293,29 @@ public final class ControlServer extends ContainerLifeCycle
                 return;
             }
             channel.attach(connection);
+            long second = System.nanoTime();
+            int lines = 0;
+            long dropped = 0;
             for (String line = in.readLine(); line != null; line = in.readLine())
-                channel.sink.accept(line);
+            {
+                long now = System.nanoTime();
+                if (now - second >= TimeUnit.SECONDS.toNanos(1))
+                {
+                    if (dropped > 0)
+                        LOG.warn("control socket {}: a child sent more than {} lines a second: {} line(s) dropped", socket,
+                            MAX_LINES_PER_SECOND, dropped);
+                    second = now;
+                    lines = 0;
+                    dropped = 0;
+                }
+                if (++lines > MAX_LINES_PER_SECOND)
+                    dropped++;
+                else
+                    channel.sink.accept(line);
+            }
+            if (dropped > 0)
+                LOG.warn("control socket {}: a child sent more than {} lines a second: {} line(s) dropped", socket,
+                    MAX_LINES_PER_SECOND, dropped);
         }
         catch (IOException e)
         {

@@ -110,6 +110,28 @@ class ControlChannelTest
     }
 
     @Test
+    void aFloodingChildGetsAtMostTheLineRateHandedOn() throws Exception
+    {
+        server.start();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        ControlServer.Channel channel = server.open(lines::add);
+        try (SocketChannel child = connect())
+        {
+            StringBuilder flood = new StringBuilder(channel.token()).append('\n');
+            for (int i = 0; i < 3 * ControlServer.MAX_LINES_PER_SECOND; i++)
+                flood.append(Control.heartbeat()).append('\n');
+            long start = System.nanoTime();
+            send(child, flood.toString());
+            Thread.sleep(300);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            // written within well under a second: one second's worth handed on (two if the write spanned a second)
+            assertTrue(lines.size() >= ControlServer.MAX_LINES_PER_SECOND, lines.size() + " lines");
+            assertTrue(lines.size() <= (ms < 1000 ? 2 : 3) * ControlServer.MAX_LINES_PER_SECOND, lines.size() + " lines in " + ms + " ms");
+            assertTrue(lines.stream().allMatch(Control.HEARTBEAT::equals));
+        }
+    }
+
+    @Test
     void aTokenIsGoodForOneConnection() throws Exception
     {
         server.start();
