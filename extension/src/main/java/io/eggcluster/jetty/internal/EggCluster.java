@@ -115,12 +115,12 @@ public final class EggCluster
                 removeConnectors(server);
                 server.addBean(new NoConnectors(server), true);
                 removeDeployment(server);
-                server.addBean(new Agent(server, messenger(server, config, role, 0), webappsDir(config)));
+                server.addBean(new Agent(server, messenger(server, config, role, 0), webappsDir(config), config.health()));
             }
             case WORKER ->
             {
                 ownTempDirectory(server, config);
-                server.addBean(new Worker(server, messenger(server, config, role, workerId)));
+                server.addBean(new Worker(server, messenger(server, config, role, workerId), config.health()));
             }
         }
     }

@@ -2,6 +2,7 @@ package io.eggcluster.jetty.internal.child;
 
 import java.nio.file.Path;
 
+import io.eggcluster.jetty.internal.EggSettings;
 import io.eggcluster.jetty.internal.messenger.ClusterClient;
 import org.eclipse.jetty.server.Server;
 
@@ -12,9 +13,9 @@ import org.eclipse.jetty.server.Server;
  */
 public class Agent extends Child
 {
-    public Agent(Server server, ClusterClient messenger, Path webapps)
+    public Agent(Server server, ClusterClient messenger, Path webapps, EggSettings.Health health)
     {
-        super(server, messenger);
+        super(server, messenger, health);
         addBean(new AgentHooks(webapps, messenger.messenger()));
     }
 }

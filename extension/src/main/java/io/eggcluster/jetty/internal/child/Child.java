@@ -2,6 +2,7 @@ package io.eggcluster.jetty.internal.child;
 
 import io.eggcluster.jetty.api.EggProcess;
 import io.eggcluster.jetty.internal.Control;
+import io.eggcluster.jetty.internal.EggSettings;
 import io.eggcluster.jetty.internal.messenger.ClusterClient;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
@@ -16,8 +17,13 @@ import org.slf4j.LoggerFactory;
  * once their server has started (or failed), take the master's commands from it, and exit when their
  * {@link Lifeline} (standard input) ends, which is when the master is gone, however it went.
  *
+ * <p>From when it has reported ready until it stops, it sends the master a {@link Heartbeat} every
+ * {@code jetty.egg.heartbeatInterval}, each only after a probe went through its request thread pool and its
+ * messenger's dispatch, so that a child stuck in either falls silent and is replaced.</p>
+ *
  * <p>Threads: {@code egg-control-in} reads the master's commands from {@link #doStart} to {@link #doStop}; the
- * {@link Lifeline} has its own, from when this child is configured until its server has stopped.</p>
+ * {@link Lifeline} has its own, from when this child is configured until its server has stopped; the
+ * {@link Heartbeat} its own, from ready until {@link #doStop}.</p>
  */
 @ManagedObject("An agent or a worker: its process and its control channel to the master")
 public abstract class Child extends ContainerLifeCycle
@@ -27,13 +33,18 @@ public abstract class Child extends ContainerLifeCycle
     private final EggProcess process;
     private final ClusterClient messenger;
     private final ControlLink master;
+    private final Heartbeat heartbeat;
     private Thread commands;
 
-    Child(Server server, ClusterClient messenger)
+    Child(Server server, ClusterClient messenger, EggSettings.Health health)
     {
         this.process = messenger.messenger().self();
         this.messenger = messenger;
         this.master = ControlLink.toMaster();
+        this.heartbeat = new Heartbeat(process.toString(), health.heartbeatIntervalMs(), health.heartbeatTimeoutMs(),
+            server.getThreadPool(), messenger.messenger()::probe, () -> report(Control.heartbeat()));
+        // started once ready, stopped by this component's stop: not managed by it, shown in its dump
+        addBean(heartbeat, false);
         // from now until the server has stopped (after its webapps): a master that dies meanwhile ends this child
         Lifeline lifeline = new Lifeline(process);
         LifeCycle.start(lifeline);
@@ -45,6 +56,7 @@ public abstract class Child extends ContainerLifeCycle
             {
                 LOG.info("{} started: reporting ready to the master", process);
                 report(Control.ready());
+                LifeCycle.start(heartbeat);
             }
 
             @Override
@@ -57,6 +69,7 @@ public abstract class Child extends ContainerLifeCycle
             public void lifeCycleStopped(LifeCycle event)
             {
                 // after the webapps, which may still send while they stop
+                LifeCycle.stop(heartbeat);
                 LifeCycle.stop(messenger);
                 LifeCycle.stop(lifeline);
             }
@@ -87,6 +100,9 @@ public abstract class Child extends ContainerLifeCycle
     @Override
     protected void doStop() throws Exception
     {
+        // after the graceful drain (the server stops its beans once its connectors and handlers have drained), so
+        // a draining child still sends heartbeats; none once its webapps begin to stop
+        LifeCycle.stop(heartbeat);
         messenger.messenger().stopReceiving();
         super.doStop();
         master.stopReading();

@@ -3,6 +3,7 @@ package io.eggcluster.jetty.internal.child;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.eggcluster.jetty.internal.EggSettings;
 import io.eggcluster.jetty.internal.messenger.ClusterClient;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -24,9 +25,9 @@ public class Worker extends Child
 
     private final Server server;
 
-    public Worker(Server server, ClusterClient messenger)
+    public Worker(Server server, ClusterClient messenger, EggSettings.Health health)
     {
-        super(server, messenger);
+        super(server, messenger, health);
         this.server = server;
         server.setOpenEarly(false);
     }

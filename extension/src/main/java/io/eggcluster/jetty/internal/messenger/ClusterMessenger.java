@@ -204,6 +204,16 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
         inbox.setDirectHost(host);
     }
 
+    /**
+     * Runs {@code task} on the calling thread where this process's messages are dispatched, one at a time with them:
+     * it waits while a listener or a request handler runs, forever for one that never returns. See
+     * {@link Inbox#probe}; the child's heartbeat uses it so that a stuck messenger makes the child fall silent.
+     */
+    public void probe(Runnable task)
+    {
+        inbox.probe(task);
+    }
+
     /** How many messages were dispatched from their direct copy: the inbox's {@link Inbox#getDirectDispatched}. */
     long directDispatched()
     {

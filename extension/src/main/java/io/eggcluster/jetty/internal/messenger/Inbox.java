@@ -166,6 +166,21 @@ public final class Inbox extends ContainerLifeCycle
         super.doStop();
     }
 
+    /**
+     * Runs {@code task} where messages are dispatched: under the lock that lets one frame at a time reach the
+     * listeners, whichever thread it came on (the taker or a direct connection's). It runs on the calling thread once
+     * no frame is being dispatched, so it waits as long as a listener or a request handler is running, and forever
+     * for one that never returns (a deadlock): a liveness probe ({@code Heartbeat}). Before egg-ready and after a
+     * stop nothing is dispatched, and it runs at once.
+     */
+    void probe(Runnable task)
+    {
+        synchronized (dispatchLock)
+        {
+            task.run();
+        }
+    }
+
     /** @return whether direct copies are taken now: the socket is open */
     boolean isDirectOpen()
     {
