@@ -3,11 +3,13 @@ package io.eggcluster.jetty.internal.child;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.eggcluster.jetty.internal.Control;
 import io.eggcluster.jetty.internal.EggSettings;
 import io.eggcluster.jetty.internal.messenger.ClusterClient;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandler;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +20,10 @@ import org.slf4j.LoggerFactory;
  * after every other component has started, and this component, started after the deployment scanner has deployed
  * the webapps, refuses to start while any webapp is unavailable, which fails the server start before any
  * connector opens. The failure names each webapp and its cause, and reaches the master.</p>
+ *
+ * <p>With {@code jetty.egg.maxRequests}, its server gets a {@link RequestCounter} at the top of its handler tree when
+ * it starts, which asks the master once to replace this worker when it has served that many requests plus its
+ * jitter.</p>
  */
 public class Worker extends Child
 {
@@ -30,6 +36,22 @@ public class Worker extends Child
         super(server, messenger, health);
         this.server = server;
         server.setOpenEarly(false);
+        server.addEventListener(new LifeCycle.Listener()
+        {
+            @Override
+            public void lifeCycleStarting(LifeCycle event)
+            {
+                // once every XML file has configured the server, before any handler starts: on top of all of them
+                if (event == server)
+                    wrapHandlers(health);
+            }
+        });
+    }
+
+    private void wrapHandlers(EggSettings.Health health)
+    {
+        String owner = process().toString();
+        RequestCounter.install(server, owner, health, reason -> report(Control.recycle(reason)));
     }
 
     @Override
