@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * started together are not all replaced together), asks the master once to replace it ({@link Control#recycle}). The
  * worker goes on serving normally: the master starts the replacement first, then stops this one gracefully.
  *
- * <p>The outermost handler of the worker's server (inserted when it starts, and only when {@code maxRequests > 0}),
- * so it counts every request, including those an inner handler answers by itself or that no context takes (404). A
+ * <p>The top handler of the worker's server (inserted when the worker is configured, from {@code egg-cluster.xml},
+ * and only when {@code maxRequests > 0}), so it counts every request, including those an inner handler answers by
+ * itself or that no context takes (404). A
  * request counts when its callback completes, succeeded or failed, or when no handler took it; one that failed in
  * the handler counts too: they all wear the worker alike. Costs one small callback object and two atomic operations
  * a request, the same as Jetty's {@code GracefulHandler}; a connection or channel listener would see
@@ -62,7 +63,8 @@ public class RequestCounter extends Handler.Wrapper
 
     /**
      * With {@code jetty.egg.maxRequests} set, puts a counter at the top of the server's handler tree, its jitter drawn
-     * now; without, does nothing (no counting at all). Before the server starts.
+     * now; without, does nothing (no counting at all). Before the server starts, and before any server bean that
+     * must start after the handlers is added (the new handler is the server's last bean so far).
      *
      * @param recycle sends a {@link Control#recycle} line to the master, with the reason given
      * @return the counter, or null when {@code maxRequests} is 0

@@ -9,7 +9,6 @@ import io.eggcluster.jetty.internal.messenger.ClusterClient;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandler;
-import org.eclipse.jetty.util.component.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,9 +20,11 @@ import org.slf4j.LoggerFactory;
  * the webapps, refuses to start while any webapp is unavailable, which fails the server start before any
  * connector opens. The failure names each webapp and its cause, and reaches the master.</p>
  *
- * <p>With {@code jetty.egg.maxRequests}, its server gets a {@link RequestCounter} at the top of its handler tree when
- * it starts, which asks the master once to replace this worker when it has served that many requests plus its
- * jitter.</p>
+ * <p>When it is made it puts two handlers at the top of its server's handler tree: a {@link DrainHandler} (in place
+ * of Jetty's {@code GracefulHandler}), which makes a stop a drain: the listening sockets close first, what comes on
+ * connections it holds is still served, with {@code Connection: close}, in-flight requests finish; and, with
+ * {@code jetty.egg.maxRequests}, a {@link RequestCounter}, which asks the master once to replace this worker when it
+ * has served that many requests plus its jitter.</p>
  */
 public class Worker extends Child
 {
@@ -36,21 +37,11 @@ public class Worker extends Child
         super(server, messenger, health);
         this.server = server;
         server.setOpenEarly(false);
-        server.addEventListener(new LifeCycle.Listener()
-        {
-            @Override
-            public void lifeCycleStarting(LifeCycle event)
-            {
-                // once every XML file has configured the server, before any handler starts: on top of all of them
-                if (event == server)
-                    wrapHandlers(health);
-            }
-        });
-    }
-
-    private void wrapHandlers(EggSettings.Health health)
-    {
+        // here, from egg-cluster.xml, before this component is added to the server: a new top handler becomes the
+        // server's last bean so far, and must start (with the webapps below it) before this component starts, and
+        // stop after it (the server stops its beans in reverse order)
         String owner = process().toString();
+        DrainHandler.install(server, owner);
         RequestCounter.install(server, owner, health, reason -> report(Control.recycle(reason)));
     }
 
