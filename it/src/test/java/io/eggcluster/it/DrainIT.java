@@ -72,6 +72,47 @@ class DrainIT
         }
     }
 
+    @Test
+    void aWorkerThatServedMaxRequestsIsReplacedWithoutAFailedRequest() throws Exception
+    {
+        try (Cluster cluster = Cluster.start("recycle", "jetty.egg.workers=1", "jetty.egg.standby=false",
+            "jetty.egg.maxRequests=30"))
+        {
+            long first = cluster.awaitEggReady().workerPids().get(0);
+            cluster.awaitLine(Pattern.compile("worker#1:" + first + " asks to be replaced after 30 requests " +
+                "\\(jetty.egg.maxRequests=30, jitter 0\\)"), Duration.ZERO, 0, false);
+            // one request at a time, each on a new connection, until another worker answers; a single worker, so
+            // the old one serves until its replacement has joined the port, then drains
+            Map<String, Integer> outcomes = new LinkedHashMap<>();
+            long next = -1;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            int requests = 0;
+            while (next < 0 && System.nanoTime() < deadline)
+            {
+                String outcome = newConnection(cluster.port(), first, -1);
+                requests++;
+                if (outcome.startsWith("served by ") && !outcome.equals("served by the draining worker"))
+                    next = Long.parseLong(outcome.substring("served by ".length()));
+                else
+                    outcomes.merge(outcome, 1, Integer::sum);
+                Thread.sleep(20);
+            }
+            assertTrue(next > 0, "no other worker answered within 90 s: " + outcomes);
+            assertEquals(Map.of("served by the draining worker", requests - 1), outcomes,
+                "every request before the replacement answered was served by the old worker");
+            assertTrue(requests - 1 >= 30, "the old worker served at least its 30 requests: " + (requests - 1));
+            cluster.awaitMasterLine(Pattern.compile("worker#1:" + first + " is to be replaced: it asks to be " +
+                "recycled: served 30 requests \\(jetty.egg.maxRequests=30, jitter 0\\)"), Duration.ZERO);
+            java.util.Optional<ProcessHandle> old = ProcessHandle.of(first);
+            if (old.isPresent())
+                old.get().onExit().get(30, TimeUnit.SECONDS);
+            cluster.awaitLine(Pattern.compile("worker#1:" + first + " drained: no request in flight"),
+                Duration.ZERO, 0, false);
+            assertEquals(1, Pattern.compile("asks the master for a replacement|asking the master for a replacement")
+                .matcher(cluster.output()).results().count(), "the recycle request was sent once");
+        }
+    }
+
     private static void drain(Cluster cluster, long victim, long other, Connection inFlight, Connection busy,
                               Connection idle, ExecutorService clients) throws Exception
     {
@@ -97,6 +138,7 @@ class DrainIT
             assertTrue(System.nanoTime() < deadline, "worker " + victim + " still listens 5 s after SIGTERM");
             Thread.sleep(5);
         }
+        long closedListenerAt = System.nanoTime();
         long closedListenerMs = msSince(termAt);
         assertFalse(slow.isDone(), "the listening socket closes first, while a request is in flight: " + slow);
 
@@ -144,6 +186,11 @@ class DrainIT
         long exitedMs = msSince(termAt);
         assertTrue(exitedMs < slowDoneMs + STOP_TIMEOUT_MS / 2, "the worker exited " + exitedMs + " ms after " +
             "SIGTERM, its in-flight request done after " + slowDoneMs + " ms");
+        Matcher drained = cluster.awaitLine(Pattern.compile("worker#\\d+:" + victim + " drained: no request in " +
+            "flight after \\d+ ms; (\\d+) request\\(s\\) came on held connections"), Duration.ofSeconds(5), 0, false);
+        // a request the client sent once the listener was seen closed came during the drain, for certain
+        if (last.sentAtNanos - closedListenerAt > 0)
+            assertEquals("1", drained.group(1), "served during the drain: the keep-alive client's last request");
         System.out.printf("DrainIT: listener closed %d ms after SIGTERM; idle connection closed after %d ms; " +
             "in-flight request done after %d ms; keep-alive client: %d answers, the last %s, %s; worker " +
             "exited after %d ms%n", closedListenerMs, idleClosedMs, slowDoneMs, answers.size(), last, lastCame,
