@@ -129,6 +129,10 @@ class DrainIT
             Duration.ofSeconds(10), 0, false);
         Thread.sleep(300);
         assertFalse(busyAnswers.isDone(), "the busy client still runs: " + busyAnswers);
+        // just after one of its answers, so that its next request (100 ms later) comes once the drain has begun
+        int answered = busy.answers;
+        while (busy.answers == answered)
+            Thread.sleep(1);
 
         long termAt = System.nanoTime();
         signal("TERM", victim);
@@ -165,8 +169,9 @@ class DrainIT
             assertEquals(200, a.status, "every answer of the keep-alive client: " + answers);
         assertEquals("close", last.connection, "its last answer says Connection: close: " + answers);
         assertEquals(victim, last.pid(), "served by the draining worker");
-        // whether its last request came during the drain (it pauses 100 ms between requests, so it nearly
-        // always does) or was in flight at the SIGTERM, its answer must be the same
+        // whether its last request came during the drain (the SIGTERM goes just after one of its answers, and it
+        // pauses 100 ms: it does unless the worker took longer than that to close its listener) or was in flight at
+        // the SIGTERM, its answer must be the same
         String lastCame = last.sentAtNanos - termAt > 0 ? "sent " + TimeUnit.NANOSECONDS.toMillis(
             last.sentAtNanos - termAt) + " ms after SIGTERM" : "in flight at SIGTERM";
         assertEquals("closed", busy.awaitCloseOutcome(), "then the worker closes the connection");
@@ -299,6 +304,8 @@ class DrainIT
         private final OutputStream out;
         /** How the server ended the connection: "closed" (end of stream) or "reset". */
         volatile String closeOutcome;
+        /** Responses read whole, so far. */
+        volatile int answers;
 
         private Connection(Socket socket) throws IOException
         {
@@ -441,6 +448,7 @@ class DrainIT
             {
                 body.append(new String(in.readNBytes((int)length), StandardCharsets.UTF_8));
             }
+            answers++;
             return new Answer(code, connection, body.toString(), sent);
         }
 
