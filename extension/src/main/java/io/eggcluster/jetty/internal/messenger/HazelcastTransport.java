@@ -17,13 +17,19 @@ import io.eggcluster.jetty.api.Role;
 /**
  * The transport on Hazelcast: an {@code IQueue} per slot ({@value #QUEUE_PREFIX}{@code <slot>}, bounded in messages
  * by the member's queue configuration and in bytes by the member's {@link Batches}), added to and taken on the member
- * itself ({@link OfferTask}; {@link DrainTask}, with acknowledgement), and the registry {@value #REGISTRY} (slot to
- * pid), of which each process keeps a local copy up to date with an entry listener.
+ * itself ({@link OfferTask}; {@link DrainTask}, with acknowledgement), the registry {@value #REGISTRY} (slot to
+ * pid) and the map {@value #WORKERS} (the worker count and the master's pid), of which each process keeps a local
+ * copy up to date with an entry listener.
+ *
+ * <p>The master's side is static, on its member: {@link #register}, {@link #unregister}, and
+ * {@link #setWorkerCount}.</p>
  */
 public final class HazelcastTransport extends QueueTransport
 {
     public static final String QUEUE_PREFIX = "egg-queue-";
     public static final String REGISTRY = "egg-processes";
+    /** What the master says of the workers as a whole: {@code count} (the worker slots) and {@code master} (its pid). */
+    public static final String WORKERS = "egg-workers";
     /** Where each slot's process takes direct frames: slot to {@code pid@host:port}, written by the process. */
     public static final String ENDPOINTS = "egg-endpoints";
     /** The member's executor that runs the receivers' takes (one waiting task per receiver at most). */
@@ -36,6 +42,7 @@ public final class HazelcastTransport extends QueueTransport
     private final IExecutorService executor;
     private final IExecutorService senders;
     private final IMap<String, String> endpointMap;
+    private final IMap<String, Long> workers;
 
     private interface MirrorListener<V> extends EntryAddedListener<String, V>, EntryUpdatedListener<String, V>,
         EntryRemovedListener<String, V>
@@ -48,13 +55,18 @@ public final class HazelcastTransport extends QueueTransport
         this.registry = hazelcast.getMap(REGISTRY);
         this.executor = hazelcast.getExecutorService(EXECUTOR);
         this.senders = hazelcast.getExecutorService(SENDERS);
-        mirror(registry, processes);
+        mirror(registry, processes, this::workersChanged);
+        this.workers = hazelcast.getMap(WORKERS);
+        mirror(workers, cluster, this::workersChanged);
         this.endpointMap = hazelcast.getMap(ENDPOINTS);
-        mirror(endpointMap, endpoints);
+        mirror(endpointMap, endpoints, () -> {});
     }
 
-    /** Keeps {@code local} a copy of {@code map}: an entry listener, then what the map holds already. */
-    private static <V> void mirror(IMap<String, V> map, Map<String, V> local)
+    /**
+     * Keeps {@code local} a copy of {@code map}: an entry listener, then what the map holds already; calls
+     * {@code changed} after each change.
+     */
+    private static <V> void mirror(IMap<String, V> map, Map<String, V> local, Runnable changed)
     {
         map.addEntryListener(new MirrorListener<V>()
         {
@@ -62,21 +74,25 @@ public final class HazelcastTransport extends QueueTransport
             public void entryAdded(EntryEvent<String, V> event)
             {
                 local.put(event.getKey(), event.getValue());
+                changed.run();
             }
 
             @Override
             public void entryUpdated(EntryEvent<String, V> event)
             {
                 local.put(event.getKey(), event.getValue());
+                changed.run();
             }
 
             @Override
             public void entryRemoved(EntryEvent<String, V> event)
             {
                 local.remove(event.getKey());
+                changed.run();
             }
         }, true);
         local.putAll(map);
+        changed.run();
     }
 
     @Override
@@ -142,5 +158,25 @@ public final class HazelcastTransport extends QueueTransport
     public static void unregister(HazelcastInstance member, Role role, int id)
     {
         member.<String, Long>getMap(REGISTRY).delete(ClusterMessenger.slotOf(new EggProcess(role, id, 0)));
+    }
+
+    /**
+     * The master's side of the worker count: the cluster has {@code count} worker slots, 1..count. Every agent and
+     * worker hears of it (a local copy, read by each {@code sendToApp} and {@code broadcast}, which address worker
+     * slots 1..count from then on; {@code workerCount()} returns it) and tells its listeners of {@code egg-pids}
+     * when what they see changes. Call it once before forking the first worker, then on each scale change: on
+     * scale-up before forking the new slot's worker (what is sent to the slot is held until it is ready),
+     * on scale-down before stopping the removed worker (sends stop addressing it,
+     * {@code workerPids()} leaves it out).
+     *
+     * @param member the master's Hazelcast member (the one configured by {@link HazelcastSetup#member})
+     * @throws IllegalArgumentException unless {@code count} is 1..{@value io.eggcluster.jetty.internal.EggConfig#MAX_WORKERS}
+     */
+    public static void setWorkerCount(HazelcastInstance member, int count)
+    {
+        checkWorkerCount(count);
+        IMap<String, Long> workers = member.getMap(WORKERS);
+        workers.set(MASTER, ProcessHandle.current().pid());
+        workers.set(COUNT, (long)count);
     }
 }

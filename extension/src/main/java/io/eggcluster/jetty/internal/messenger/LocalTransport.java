@@ -70,11 +70,23 @@ public final class LocalTransport extends QueueTransport
     public void register(String slot, long pid)
     {
         processes.put(slot, pid);
+        workersChanged();
     }
 
     /** What the master does when a process dies. */
     public void unregister(String slot)
     {
         processes.remove(slot);
+        workersChanged();
     }
+
+    /** What the master does when the cluster scales: see {@link HazelcastTransport#setWorkerCount}. */
+    public void setWorkerCount(int count)
+    {
+        checkWorkerCount(count);
+        cluster.put(MASTER, ProcessHandle.current().pid());
+        cluster.put(COUNT, (long)count);
+        workersChanged();
+    }
+
 }

@@ -39,7 +39,7 @@ class HazelcastMessengerTest extends MessengerContract
         int port = HazelcastSetup.freePort("127.0.0.1");
         member = Hazelcast.newHazelcastInstance(HazelcastSetup.member(cluster, "127.0.0.1", port, List.of(), CAPACITY,
             BYTES, 8));
-        for (long pid : List.of(7000L, 7001L, 7002L))
+        for (long pid : List.of(7000L, 7001L, 7002L, 7003L))
             clients.put(pid, HazelcastClient.newHazelcastClient(HazelcastSetup.client(cluster, "127.0.0.1", port,
                 "egg-test-" + pid, 10_000)));
     }
@@ -61,7 +61,9 @@ class HazelcastMessengerTest extends MessengerContract
             if (object instanceof IQueue<?> queue)
                 queue.clear();
         }
-        member.getMap(HazelcastTransport.REGISTRY).clear();
+        // one entry at a time: a clear() is no entry event, so the processes' local copies would keep what it removed
+        for (String map : List.of(HazelcastTransport.REGISTRY, HazelcastTransport.WORKERS))
+            member.getMap(map).keySet().forEach(key -> member.getMap(map).delete(key));
         // nor a batch a test's process took and did not acknowledge
         member.getUserContext().put(HazelcastSetup.BATCHES, new Batches(BYTES));
     }
@@ -149,4 +151,17 @@ class HazelcastMessengerTest extends MessengerContract
     {
         HazelcastTransport.register(member, process);
     }
+
+    @Override
+    void unregister(EggProcess process)
+    {
+        HazelcastTransport.unregister(member, process.role(), process.workerId());
+    }
+
+    @Override
+    void setWorkerCount(int count)
+    {
+        HazelcastTransport.setWorkerCount(member, count);
+    }
+
 }

@@ -25,4 +25,17 @@ class LocalMessengerTest extends MessengerContract
     {
         transport.register(ClusterMessenger.slotOf(process), process.pid());
     }
+
+    @Override
+    void unregister(EggProcess process)
+    {
+        transport.unregister(ClusterMessenger.slotOf(process));
+    }
+
+    @Override
+    void setWorkerCount(int count)
+    {
+        transport.setWorkerCount(count);
+    }
+
 }

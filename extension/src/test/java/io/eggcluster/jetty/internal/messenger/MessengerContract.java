@@ -44,6 +44,8 @@ abstract class MessengerContract
     final EggProcess agentProcess = new EggProcess(Role.AGENT, 0, 7000);
     final EggProcess worker1Process = new EggProcess(Role.WORKER, 1, 7001);
     final EggProcess worker2Process = new EggProcess(Role.WORKER, 2, 7002);
+    /** A worker slot the cluster grows into. */
+    final EggProcess worker3Process = new EggProcess(Role.WORKER, 3, 7003);
     final List<ClusterMessenger> started = new ArrayList<>();
 
     /** A transport for one process; all share the same cluster. */
@@ -51,6 +53,12 @@ abstract class MessengerContract
 
     /** The master's registry: the process is ready. */
     abstract void register(EggProcess process);
+
+    /** The master's registry: the process in that slot is gone. */
+    abstract void unregister(EggProcess process);
+
+    /** The master's worker count: the cluster scales. */
+    abstract void setWorkerCount(int count);
 
     ClusterMessenger messenger(EggProcess process) throws Exception
     {
@@ -638,5 +646,195 @@ abstract class MessengerContract
         assertEquals("late", calls.poll(10, TimeUnit.SECONDS));
         assertNull(calls.poll(QUIET.toMillis(), TimeUnit.MILLISECONDS));
         assertTrue(worker.isEggReady());
+    }
+
+    // ---- the cluster scales: a live worker count, egg-pids
+
+    /** Waits until every one of the messengers sees {@code count} workers: the master's word travels as an event. */
+    private static void awaitWorkerCount(int count, ClusterMessenger... messengers) throws InterruptedException
+    {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (ClusterMessenger messenger : messengers)
+        {
+            while (messenger.workerCount() != count)
+            {
+                if (System.nanoTime() > deadline)
+                    throw new AssertionError(messenger.self() + " sees " + messenger.workerCount() + " workers, not " +
+                        count);
+                Thread.sleep(5);
+            }
+        }
+    }
+
+    private static void awaitWorkerPids(List<Long> pids, ClusterMessenger... messengers) throws InterruptedException
+    {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (ClusterMessenger messenger : messengers)
+        {
+            while (!messenger.workerPids().equals(pids))
+            {
+                if (System.nanoTime() > deadline)
+                    throw new AssertionError(messenger.self() + " sees workers " + messenger.workerPids() + ", not " +
+                        pids);
+                Thread.sleep(5);
+            }
+        }
+    }
+
+    /** One message from each sender, in any order: only each sender's own messages are ordered. */
+    private static void assertReceivesFrom(Inbox inbox, Map<EggProcess, Object> expected) throws InterruptedException
+    {
+        Map<EggProcess, Object> received = new HashMap<>();
+        for (int i = 0; i < expected.size(); i++)
+        {
+            Message message = inbox.next();
+            received.put(message.sender(), message.data());
+        }
+        assertEquals(expected, received);
+    }
+
+    @Test
+    void sendToAppAndBroadcastAddressTheWorkerSlotsOfTheLiveCount() throws Exception
+    {
+        setWorkerCount(2);
+        ClusterMessenger[] c = readyCluster();
+        Inbox[] in = inboxes(c, "news");
+        awaitWorkerCount(2, c);
+
+        // scale-up: slot 3 is addressed at once, and holds what it gets until its worker is ready
+        setWorkerCount(3);
+        awaitWorkerCount(3, c);
+        c[0].sendToApp("news", "grown");
+        c[1].broadcast("news", "from worker 1");
+        for (int i = 1; i <= 2; i++)
+            assertReceivesFrom(in[i], Map.of(agentProcess, "grown", worker1Process, "from worker 1"));
+        assertReceives(in[0], "from worker 1", worker1Process);
+        ClusterMessenger third = messenger(worker3Process);
+        Inbox thirdIn = new Inbox();
+        third.on("news", thirdIn);
+        register(worker3Process);
+        third.eggReady();
+        assertReceivesFrom(thirdIn, Map.of(agentProcess, "grown", worker1Process, "from worker 1"));
+        assertEquals(3, third.workerCount(), "a worker that joins later sees the live count, not the one it was made with");
+
+        // scale-down: slots 2 and 3 are not addressed any more, though their workers still run
+        setWorkerCount(1);
+        awaitWorkerCount(1, c[0], c[1], c[2], third);
+        c[0].sendToApp("news", "shrunk");
+        c[2].broadcast("news", "from worker 2");
+        assertReceivesFrom(in[1], Map.of(agentProcess, "shrunk", worker2Process, "from worker 2"));
+        assertReceives(in[0], "from worker 2", worker2Process);
+        in[2].assertNothingMore();
+        thirdIn.assertNothingMore();
+        assertEquals(List.of(worker1Process.pid()), c[0].workerPids(), "a worker being removed is left out at once");
+        // a random worker is one of the live ones
+        Inbox[] picked = inboxes(new ClusterMessenger[]{c[1], c[2], third}, "pick");
+        for (int i = 0; i < 10; i++)
+            c[0].sendRandom("pick", i);
+        for (int i = 0; i < 10; i++)
+            assertReceives(picked[0], i, agentProcess);
+        picked[1].assertNothingMore();
+        picked[2].assertNothingMore();
+    }
+
+    /** What the listeners of egg-pids in one process got: the pids, and the worker count when each came. */
+    private static final class PidsListener implements MessageListener
+    {
+        final BlockingQueue<List<Object>> seen = new LinkedBlockingQueue<>();
+        final ClusterMessenger messenger;
+
+        PidsListener(ClusterMessenger messenger)
+        {
+            this.messenger = messenger;
+            messenger.on(io.eggcluster.jetty.api.Messenger.EGG_PIDS, this);
+        }
+
+        @Override
+        public void onMessage(Message message)
+        {
+            assertEquals(Role.MASTER, message.sender().role());
+            assertTrue(Thread.currentThread().getName().startsWith("egg-messenger"), Thread.currentThread().getName());
+            seen.add(List.of(message.data(), messenger.workerCount()));
+        }
+
+        void assertNext(List<Long> pids, int count) throws InterruptedException
+        {
+            List<Object> next = seen.poll(10, TimeUnit.SECONDS);
+            assertEquals(List.of(pids, count), next, messenger.self() + ": egg-pids (pids, worker count)");
+        }
+
+        void assertNothingMore() throws InterruptedException
+        {
+            List<Object> extra = seen.poll(QUIET.toMillis(), TimeUnit.MILLISECONDS);
+            assertNull(extra, () -> messenger.self() + ": unexpected egg-pids " + extra);
+        }
+    }
+
+    @Test
+    void eggPidsTellsEveryProcessWhenTheReadyWorkersOrTheCountChange() throws Exception
+    {
+        setWorkerCount(2);
+        ClusterMessenger[] c = {messenger(agentProcess), messenger(worker1Process), messenger(worker2Process)};
+        for (ClusterMessenger messenger : c)
+            register(messenger.self());
+        List<Long> both = List.of(worker1Process.pid(), worker2Process.pid());
+        awaitWorkerPids(both, c);
+        PidsListener[] pids = new PidsListener[c.length];
+        for (int i = 0; i < c.length; i++)
+        {
+            pids[i] = new PidsListener(c[i]);
+            c[i].eggReady();
+        }
+        // not for the workers as they are at egg-ready
+        for (PidsListener listener : pids)
+            listener.assertNothingMore();
+
+        unregister(worker2Process);
+        for (PidsListener listener : pids)
+            listener.assertNext(List.of(worker1Process.pid()), 2);
+        EggProcess replacement = new EggProcess(Role.WORKER, 2, 7012);
+        register(replacement);
+        for (PidsListener listener : pids)
+            listener.assertNext(List.of(worker1Process.pid(), 7012L), 2);
+
+        setWorkerCount(3);
+        for (PidsListener listener : pids)
+            listener.assertNext(List.of(worker1Process.pid(), 7012L), 3);
+        register(worker3Process);
+        for (PidsListener listener : pids)
+            listener.assertNext(List.of(worker1Process.pid(), 7012L, worker3Process.pid()), 3);
+
+        // scale-down: the removed worker leaves the list when the count drops, not later when it exits
+        setWorkerCount(2);
+        for (PidsListener listener : pids)
+            listener.assertNext(List.of(worker1Process.pid(), 7012L), 2);
+        unregister(worker3Process);
+        for (PidsListener listener : pids)
+            listener.assertNothingMore();
+    }
+
+    @Test
+    void eggPidsIsTheClustersOwnActionNoProcessSendsIt() throws Exception
+    {
+        ClusterMessenger[] c = readyCluster();
+        String action = io.eggcluster.jetty.api.Messenger.EGG_PIDS;
+        Object pids = List.of(1L);
+        List<org.junit.jupiter.api.function.Executable> sends = List.of(
+            () -> c[0].broadcast(action, pids), () -> c[0].sendToApp(action, pids), () -> c[1].sendToAgent(action, pids),
+            () -> c[0].sendRandom(action, pids), () -> c[0].sendTo(worker1Process.pid(), action, pids),
+            () -> c[1].requestAgent(action, pids, Duration.ofSeconds(1)),
+            () -> c[0].request(worker1Process.pid(), action, pids, Duration.ofSeconds(1)),
+            () -> c[0].handle(action, m -> null));
+        for (org.junit.jupiter.api.function.Executable send : sends)
+        {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, send);
+            assertTrue(e.getMessage().contains("the cluster's own action"), e.getMessage());
+        }
+        // and what comes over the wire with that action anyway is not delivered
+        PidsListener listener = new PidsListener(c[1]);
+        byte[] forged = Frames.frame(99, 1, new Envelope(Envelope.Kind.MESSAGE, action, agentProcess, 0, 0, pids)
+            .encode(MAX_BYTES));
+        assertTrue(c[1].receive(forged, false));
+        listener.assertNothingMore();
     }
 }
