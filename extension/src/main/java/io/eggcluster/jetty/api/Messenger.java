@@ -74,12 +74,16 @@ import java.util.concurrent.CompletableFuture;
  *       N+1 (messages sent to all workers from now on include the new slot, and wait for its worker); then, once the
  *       new worker is ready, {@code egg-pids} with N+1 pids;</li>
  *   <li><i>scale-down</i> from N+1 to N: {@code egg-pids} with the pids of workers 1..N, {@link #workerCount()}
- *       already N, while worker N+1 stops gracefully (it finishes what it has taken, then takes nothing more);
- *       nothing more when it exits;</li>
+ *       already N, while worker N+1 stops gracefully (it finishes what it has taken, then takes nothing more: what
+ *       is left for it is moved or counted by the master, see below); nothing more when it exits;</li>
  *   <li><i>a worker dies</i>: {@code egg-pids} without its pid; its replacement ready: with the new pid.</li>
  * </ul>
  * <p>No process can send {@value #EGG_PIDS} (every send, request and {@link #handle} of it throws
- * {@link IllegalArgumentException}), so its listeners know it comes from the cluster and carries pids.</p>
+ * {@link IllegalArgumentException}), so its listeners know it comes from the cluster and carries pids. A removed
+ * worker's leftovers: a message {@code sendRandom} sent to it goes to another worker; a copy of a message to all
+ * workers is dropped (the others got theirs) and a message or request addressed to its pid is dropped too, counted in
+ * the master's log; a request's future fails at once with an {@link IllegalStateException} saying the worker was
+ * removed.</p>
  *
  * <p>In a webapp the messenger is the {@code ServletContext} attribute {@value #ATTRIBUTE}; anywhere in the
  * process, {@link #current()} returns the process's messenger. What a webapp registers (listeners, request handlers,

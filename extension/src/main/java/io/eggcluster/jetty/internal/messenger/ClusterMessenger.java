@@ -315,7 +315,7 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
         Message message = new Message(envelope.action(), envelope.data(), envelope.sender());
         switch (envelope.kind())
         {
-            case MESSAGE -> deliver(message);
+            case MESSAGE, ANY_WORKER -> deliver(message);
             case REQUEST -> answer(envelope, message);
             case REPLY, ERROR_REPLY -> settle(envelope);
         }
@@ -547,7 +547,8 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
             sender.send(Transport.agentSlot(), encode(action, data), action);
             return;
         }
-        byte[] bytes = encode(action, data);
+        // marked as for any one worker: if its slot is removed before taking it, it goes to another (SlotRetirement)
+        byte[] bytes = encode(Envelope.Kind.ANY_WORKER, action, data);
         List<String> live = workerSlots();
         Map<String, Long> processes = transport.processes();
         List<String> ready = new ArrayList<>(live.size());

@@ -2,6 +2,7 @@ package io.eggcluster.jetty.internal.messenger;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 
 import com.hazelcast.core.EntryEvent;
@@ -21,8 +22,8 @@ import io.eggcluster.jetty.api.Role;
  * pid) and the map {@value #WORKERS} (the worker count and the master's pid), of which each process keeps a local
  * copy up to date with an entry listener.
  *
- * <p>The master's side is static, on its member: {@link #register}, {@link #unregister}, and
- * {@link #setWorkerCount}.</p>
+ * <p>The master's side is static, on its member: {@link #register}, {@link #unregister}, {@link #setWorkerCount}
+ * and {@link #retireSlot}.</p>
  */
 public final class HazelcastTransport extends QueueTransport
 {
@@ -165,9 +166,9 @@ public final class HazelcastTransport extends QueueTransport
      * worker hears of it (a local copy, read by each {@code sendToApp} and {@code broadcast}, which address worker
      * slots 1..count from then on; {@code workerCount()} returns it) and tells its listeners of {@code egg-pids}
      * when what they see changes. Call it once before forking the first worker, then on each scale change: on
-     * scale-up before forking the new slot's worker (what is sent to the slot is held until it is ready),
-     * on scale-down before stopping the removed worker (sends stop addressing it,
-     * {@code workerPids()} leaves it out).
+     * scale-up before forking the new slot's worker (what is sent to the slot is held until it is ready; a slot
+     * retired earlier is reopened), on scale-down before stopping the removed worker (sends stop addressing it,
+     * {@code workerPids()} leaves it out), and once it has exited, {@link #retireSlot}.
      *
      * @param member the master's Hazelcast member (the one configured by {@link HazelcastSetup#member})
      * @throws IllegalArgumentException unless {@code count} is 1..{@value io.eggcluster.jetty.internal.EggConfig#MAX_WORKERS}
@@ -175,8 +176,60 @@ public final class HazelcastTransport extends QueueTransport
     public static void setWorkerCount(HazelcastInstance member, int count)
     {
         checkWorkerCount(count);
+        HazelcastSetup.batches(member).reopenUpTo(count);
         IMap<String, Long> workers = member.getMap(WORKERS);
         workers.set(MASTER, ProcessHandle.current().pid());
         workers.set(COUNT, (long)count);
+    }
+
+    /**
+     * The master's side of a scale-down, once the removed worker has exited and the count is lower
+     * ({@link #setWorkerCount}): takes everything still held in the removed worker's slot (what came after it
+     * stopped receiving) and deals with it (see {@link SlotRetirement}): a {@code sendRandom} message goes to another
+     * worker's slot; copies of messages to all workers and messages addressed to its pid are dropped and counted, and
+     * a request's sender gets a failure. What comes for the slot later is dealt with the same way (and logged here)
+     * until the count includes it again. Logs nothing itself: log the result (its {@code toString()} is one line).
+     *
+     * @param member the master's Hazelcast member
+     * @param workerId the removed worker's slot: above the worker count
+     * @return what was done, counted
+     * @throws IllegalArgumentException when {@code workerId} is one of the live worker slots
+     */
+    public static RetiredSlot retireSlot(HazelcastInstance member, int workerId)
+    {
+        return SlotRetirement.retire(holds(member), workerId);
+    }
+
+    /** The holds on the master's member, and what it knows of the workers, for {@link SlotRetirement}. */
+    static SlotRetirement.Holds holds(HazelcastInstance member)
+    {
+        Batches batches = HazelcastSetup.batches(member);
+        return new SlotRetirement.Holds()
+        {
+            @Override
+            public Batches batches()
+            {
+                return batches;
+            }
+
+            @Override
+            public BlockingQueue<byte[]> queue(String slot)
+            {
+                return member.getQueue(QUEUE_PREFIX + slot);
+            }
+
+            @Override
+            public int workerCount()
+            {
+                Long count = member.<String, Long>getMap(WORKERS).get(COUNT);
+                return count == null ? 0 : (int)(long)count;
+            }
+
+            @Override
+            public Map<String, Long> ready()
+            {
+                return Map.copyOf(member.<String, Long>getMap(REGISTRY));
+            }
+        };
     }
 }

@@ -39,7 +39,7 @@ class HazelcastMessengerTest extends MessengerContract
         int port = HazelcastSetup.freePort("127.0.0.1");
         member = Hazelcast.newHazelcastInstance(HazelcastSetup.member(cluster, "127.0.0.1", port, List.of(), CAPACITY,
             BYTES, 8));
-        for (long pid : List.of(7000L, 7001L, 7002L, 7003L))
+        for (long pid : List.of(7000L, 7001L, 7002L, 7003L, 7022L))
             clients.put(pid, HazelcastClient.newHazelcastClient(HazelcastSetup.client(cluster, "127.0.0.1", port,
                 "egg-test-" + pid, 10_000)));
     }
@@ -164,4 +164,9 @@ class HazelcastMessengerTest extends MessengerContract
         HazelcastTransport.setWorkerCount(member, count);
     }
 
+    @Override
+    RetiredSlot retireSlot(int workerId)
+    {
+        return HazelcastTransport.retireSlot(member, workerId);
+    }
 }

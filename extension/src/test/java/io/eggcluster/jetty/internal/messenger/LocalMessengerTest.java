@@ -38,4 +38,9 @@ class LocalMessengerTest extends MessengerContract
         transport.setWorkerCount(count);
     }
 
+    @Override
+    RetiredSlot retireSlot(int workerId)
+    {
+        return transport.retireSlot(workerId);
+    }
 }

@@ -60,6 +60,9 @@ abstract class MessengerContract
     /** The master's worker count: the cluster scales. */
     abstract void setWorkerCount(int count);
 
+    /** The master retires a removed worker's slot. */
+    abstract RetiredSlot retireSlot(int workerId);
+
     ClusterMessenger messenger(EggProcess process) throws Exception
     {
         ClusterMessenger messenger = new ClusterMessenger(process, 2, transport(process), MAX_BYTES);
@@ -648,7 +651,7 @@ abstract class MessengerContract
         assertTrue(worker.isEggReady());
     }
 
-    // ---- the cluster scales: a live worker count, egg-pids
+    // ---- the cluster scales: a live worker count, egg-pids, a removed slot's leftovers
 
     /** Waits until every one of the messengers sees {@code count} workers: the master's word travels as an event. */
     private static void awaitWorkerCount(int count, ClusterMessenger... messengers) throws InterruptedException
@@ -836,5 +839,73 @@ abstract class MessengerContract
             .encode(MAX_BYTES));
         assertTrue(c[1].receive(forged, false));
         listener.assertNothingMore();
+    }
+
+    @Test
+    void retiringARemovedSlotMovesSendRandomCountsTheRestAndLeavesOtherSlotsAlone() throws Exception
+    {
+        setWorkerCount(2);
+        ClusterMessenger agent = messenger(agentProcess);
+        ClusterMessenger worker1 = messenger(worker1Process);
+        // worker 2 stopped receiving: it takes nothing (its messenger is never egg-ready)
+        messenger(worker2Process);
+        // while only worker 2 is ready, the agent's sendRandom picks it
+        register(agentProcess);
+        register(worker2Process);
+        agent.eggReady();
+        awaitWorkerPids(List.of(worker2Process.pid()), agent);
+        agent.sendToApp("all", "a");
+        for (int i = 0; i < 3; i++)
+            agent.sendRandom("any", i);
+        agent.sendTo(worker2Process.pid(), "mine", "m");
+        CompletableFuture<Object> request = agent.request(worker2Process.pid(), "ask", null, Duration.ofSeconds(60));
+        assertTrue(agent.flush(10_000));
+
+        // scale-down: the count first, then worker 2 exits, then its slot is retired
+        setWorkerCount(1);
+        unregister(worker2Process);
+        register(worker1Process);
+        awaitWorkerCount(1, agent);
+        RetiredSlot retired = retireSlot(2);
+        assertEquals(new RetiredSlot(2, 3, 1, 2, 1, 0), retired, retired.toString());
+        assertEquals(6, retired.total());
+
+        // the request's sender hears at once, not at its timeout
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> request.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(IllegalStateException.class, failed.getCause());
+        assertTrue(failed.getCause().getMessage().contains("was removed"), failed.getCause().getMessage());
+
+        // worker 1's own held copy is still there, and the moved sendRandom messages follow it
+        Inbox all = new Inbox();
+        Inbox any = new Inbox();
+        worker1.on("all", all);
+        worker1.on("any", any);
+        worker1.eggReady();
+        assertReceives(all, "a", agentProcess);
+        for (int i = 0; i < 3; i++)
+            assertReceives(any, i, agentProcess);
+
+        // what comes for the retired slot later is dealt with as it arrives: a sendRandom goes to a live worker
+        byte[] late = Frames.frame(4242, 1, new Envelope(Envelope.Kind.ANY_WORKER, "any", agentProcess, 0, 0, "late")
+            .encode(MAX_BYTES));
+        assertEquals(1, transport(agentProcess).offerAll(Transport.workerSlot(2), List.of(late)).accepted());
+        assertReceives(any, "late", agentProcess);
+        all.assertNothingMore();
+        any.assertNothingMore();
+
+        IllegalArgumentException live = assertThrows(IllegalArgumentException.class, () -> retireSlot(1));
+        assertTrue(live.getMessage().contains("not a removed worker's slot"), live.getMessage());
+
+        // the cluster grows again: the slot is reopened and holds for its new worker
+        setWorkerCount(2);
+        awaitWorkerCount(2, agent);
+        agent.sendToApp("all", "b");
+        assertReceives(all, "b", agentProcess);
+        ClusterMessenger again = messenger(new EggProcess(Role.WORKER, 2, 7022));
+        Inbox againIn = new Inbox();
+        again.on("all", againIn);
+        again.eggReady();
+        assertReceives(againIn, "b", agentProcess);
+        againIn.assertNothingMore();
     }
 }
