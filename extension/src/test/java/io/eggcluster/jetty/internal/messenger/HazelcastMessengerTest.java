@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The messenger contract on Hazelcast, set up as in a cluster: one member (the master's), and one client per
@@ -126,6 +127,45 @@ class HazelcastMessengerTest extends MessengerContract
             List.of(Frames.frame(1, 1, new byte[984])));
         assertEquals(0, refused.accepted());
         assertEquals("jetty.egg.queueBytes=100000: 100000 bytes held, the next message has 1000", refused.refusal());
+    }
+
+    @Test
+    void aSlotAddedWhileTheClusterRunsIsTakenAtOnceWhenMoreReceiversTakeThanAtStart() throws Exception
+    {
+        // the member was configured for 8 receivers; the cluster grew to 12 workers, each waiting in a take
+        Transport transport = transport(agentProcess);
+        int receivers = 12;
+        List<Thread> takers = new java.util.ArrayList<>();
+        java.util.concurrent.atomic.AtomicLong lastTaken = new java.util.concurrent.atomic.AtomicLong();
+        for (int id = 1; id <= receivers; id++)
+        {
+            String slot = Transport.workerSlot(id);
+            boolean last = id == receivers;
+            Thread taker = new Thread(() ->
+            {
+                try
+                {
+                    Taken taken = transport.take(slot, 100, 0, 10, 3000);
+                    if (last && !taken.frames().isEmpty())
+                        lastTaken.set(System.nanoTime());
+                }
+                catch (InterruptedException e)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            taker.start();
+            takers.add(taker);
+        }
+        Thread.sleep(500);
+        long sent = System.nanoTime();
+        assertEquals(1, transport.offerAll(Transport.workerSlot(receivers), List.of(Frames.frame(5, 1, new byte[0])))
+            .accepted());
+        for (Thread taker : takers)
+            taker.join(10_000);
+        assertTrue(lastTaken.get() != 0, "the message was taken");
+        long ms = TimeUnit.NANOSECONDS.toMillis(lastTaken.get() - sent);
+        assertTrue(ms < 1000, "the take of the 12th receiver waited for another's poll to end: " + ms + " ms");
     }
 
     private static Taken take(Transport transport, long acknowledged)
