@@ -57,6 +57,34 @@ import java.util.concurrent.CompletableFuture;
  *       {@link #request(long, String, Object, Duration)}: it fails at once rather than time out).</li>
  * </ul>
  *
+ * <h2>The workers change: {@value #EGG_PIDS}</h2>
+ * <p>The number of workers may change while the cluster runs (SIGTTIN to the master adds worker slot N+1, SIGTTOU
+ * removes the highest slot gracefully), and workers die and are replaced. {@link #workerCount()} and
+ * {@link #workerPids()} are always current (a local copy in each process), and {@code broadcast}/{@code sendToApp}
+ * address worker slots 1..{@link #workerCount()} as they are at the time of the call. As Egg's master tells its agent
+ * {@code egg-pids}, every process (the agent and each worker) delivers a message with the reserved action
+ * {@value #EGG_PIDS} to its listeners ({@code on(Messenger.EGG_PIDS, ...)}) whenever what these two return changes
+ * after egg-ready: a worker became ready, a worker went (died, or is being removed), the count changed. Its data is
+ * {@link #workerPids()} at that moment (a {@code List<Long>}, by workerId), its sender the master
+ * ({@link Role#MASTER}); it is delivered like any message (one at a time with the others, on the messenger's
+ * threads), and not for the state at egg-ready itself (an egg-ready hook reads {@link #workerPids()}). Several
+ * changes close together may come as one. What a listener sees:</p>
+ * <ul>
+ *   <li><i>scale-up</i> from N to N+1: {@code egg-pids} with the N pids as before, {@link #workerCount()} already
+ *       N+1 (messages sent to all workers from now on include the new slot, and wait for its worker); then, once the
+ *       new worker is ready, {@code egg-pids} with N+1 pids;</li>
+ *   <li><i>scale-down</i> from N+1 to N: {@code egg-pids} with the pids of workers 1..N, {@link #workerCount()}
+ *       already N, while worker N+1 stops gracefully (it finishes what it has taken, then takes nothing more: what
+ *       is left for it is moved or counted by the master, see below); nothing more when it exits;</li>
+ *   <li><i>a worker dies</i>: {@code egg-pids} without its pid; its replacement ready: with the new pid.</li>
+ * </ul>
+ * <p>No process can send {@value #EGG_PIDS} (every send, request and {@link #handle} of it throws
+ * {@link IllegalArgumentException}), so its listeners know it comes from the cluster and carries pids. A removed
+ * worker's leftovers: a message {@code sendRandom} sent to it goes to another worker; a copy of a message to all
+ * workers is dropped (the others got theirs) and a message or request addressed to its pid is dropped too, counted in
+ * the master's log; a request's future fails at once with an {@link IllegalStateException} saying the worker was
+ * removed.</p>
+ *
  * <p>In a webapp the messenger is the {@code ServletContext} attribute {@value #ATTRIBUTE}; anywhere in the
  * process, {@link #current()} returns the process's messenger. What a webapp registers (listeners, request handlers,
  * egg-ready hooks) is removed when the webapp stops, whichever of the two it went through: a registration belongs to
@@ -69,6 +97,12 @@ public interface Messenger
 {
     /** The {@code ServletContext} attribute that holds the webapp's messenger. */
     String ATTRIBUTE = "io.eggcluster.jetty.api.Messenger";
+
+    /**
+     * The reserved action of the message each process delivers to its own listeners when the workers change (see
+     * above); data: {@link #workerPids()}. It cannot be sent.
+     */
+    String EGG_PIDS = "egg-pids";
 
     /**
      * @return this process's messenger; what a webapp registers through it is removed when the webapp stops (see
@@ -130,7 +164,7 @@ public interface Messenger
     void handle(String action, RequestHandler handler);
 
     /**
-     * Adds a listener for {@code action}.
+     * Adds a listener for {@code action}; {@value #EGG_PIDS} is the cluster's own (see above).
      *
      * @return the listener, for {@link #off(String, MessageListener)}
      */
@@ -155,10 +189,16 @@ public interface Messenger
     /** @return this process: role, workerId, pid */
     EggProcess self();
 
-    /** @return the configured number of workers */
+    /**
+     * @return the number of worker slots now (1..N; {@code jetty.egg.workers} at start, then as the cluster scales):
+     *         what {@link #sendToApp} addresses
+     */
     int workerCount();
 
-    /** @return the pids of the workers that are ready now, by workerId (Egg's {@code egg-pids}) */
+    /**
+     * @return the pids of the workers that are ready now, by workerId, among slots 1..{@link #workerCount()}
+     *         (Egg's {@code egg-pids}; a worker being removed is left out at once), unmodifiable
+     */
     List<Long> workerPids();
 
     /** @return the pid of the agent, or 0 while there is none ready */

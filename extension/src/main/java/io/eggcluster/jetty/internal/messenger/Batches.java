@@ -32,6 +32,12 @@ import org.slf4j.LoggerFactory;
  * batch. A batch not acknowledged goes, before anything newer, to the next take of its slot, whoever takes (at
  * least once). A batch is recorded as taken in the same step that takes it, and forgotten (its bytes with it) when
  * its taker acknowledges it.</p>
+ *
+ * <p><b>Retired slots.</b> A worker slot removed from the cluster (it scaled down) is retired once its process has
+ * exited ({@link #retire}): everything it holds is given to the caller, and from then on a hand-over to it adds
+ * nothing and returns {@link #RETIRED}, so that its caller deals with those frames too ({@link SlotRetirement}),
+ * until the slot is reopened ({@link #reopenUpTo}: the cluster grew again). The holds also add frames of their own
+ * ({@link #offerOwn}: a message moved from a retired slot, a request's failure), with their own origin.</p>
  */
 final class Batches
 {
@@ -57,10 +63,19 @@ final class Batches
         Held held;
         /** Frames a take drained from the queue beyond its byte cap, oldest first: the next take's first; under {@link #taking}. */
         final ArrayDeque<byte[]> carried = new ArrayDeque<>();
+        /** Whether the slot is retired: hand-overs add nothing; guarded by {@link #adding}. */
+        boolean retired;
+        /** The seq of the last frame of the holds' own origin added to this slot; guarded by {@link #adding}. */
+        long ownSeq;
     }
+
+    /** What {@link #offer} returns for a retired slot: nothing was added, the caller deals with the frames. */
+    static final Offered RETIRED = new Offered(0, "the slot is retired");
 
     private final long maxBytes;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+    /** The origin of the frames the holds make themselves ({@link #offerOwn}), in their receivers' eyes a sender. */
+    private final long origin = java.util.concurrent.ThreadLocalRandom.current().nextLong();
 
     /**
      * @param maxBytes the most bytes of frames each slot holds ({@code jetty.egg.queueBytes})
@@ -77,12 +92,17 @@ final class Batches
 
     /**
      * Adds frames to a slot's queue, in order, as many as its room in messages and in bytes allows.
+     *
+     * @return how many were added and what refused the next; {@link #RETIRED} (compare by identity) when the slot is
+     * retired and none was
      */
     Offered offer(BlockingQueue<byte[]> queue, String slot, List<byte[]> frames)
     {
         Slot state = slot(slot);
         synchronized (state.adding)
         {
+            if (state.retired)
+                return RETIRED;
             int room = queue.remainingCapacity();
             int count = 0;
             long bytes = 0;
@@ -100,6 +120,87 @@ final class Batches
                     " messages held");
             return new Offered(count, "jetty.egg.queueBytes=" + maxBytes + ": " + state.bytes + " bytes held, the " +
                 "next message has " + frames.get(count).length);
+        }
+    }
+
+    /**
+     * Adds one envelope the holds made themselves (or moved here from a retired slot), framed with their own origin
+     * and the slot's next seq for it, so that its receiver neither takes it for another sender's nor skips it.
+     *
+     * @return whether it was added: false when the slot has no room, in messages or in bytes, or is retired
+     */
+    boolean offerOwn(BlockingQueue<byte[]> queue, String slot, byte[] envelope)
+    {
+        Slot state = slot(slot);
+        synchronized (state.adding)
+        {
+            byte[] frame = Frames.frame(origin, state.ownSeq + 1, envelope);
+            if (state.retired || state.bytes + frame.length > maxBytes || !queue.offer(frame))
+                return false;
+            state.ownSeq++;
+            state.bytes += frame.length;
+            return true;
+        }
+    }
+
+    /**
+     * Retires a slot whose process has exited: from now on a hand-over to it adds nothing ({@link #RETIRED}). Waits
+     * for a take of it in progress (a take whose taker is gone polls up to its wait).
+     *
+     * @return everything the slot held, oldest first: the batch taken and not acknowledged, what a take carried
+     * beyond its bytes, the queue
+     */
+    List<byte[]> retire(BlockingQueue<byte[]> queue, String slot)
+    {
+        Slot state = slot(slot);
+        state.taking.lock();
+        try
+        {
+            synchronized (state.adding)
+            {
+                state.retired = true;
+                List<byte[]> left = new ArrayList<>();
+                if (state.held != null)
+                    left.addAll(state.held.frames());
+                state.held = null;
+                left.addAll(state.carried);
+                state.carried.clear();
+                queue.drainTo(left);
+                state.bytes = 0;
+                return left;
+            }
+        }
+        finally
+        {
+            state.taking.unlock();
+        }
+    }
+
+    /** Reopens the retired worker slots 1..{@code count}: the cluster has that many workers again. */
+    void reopenUpTo(int count)
+    {
+        for (int id = 1; id <= count; id++)
+        {
+            Slot state = slots.get(Transport.workerSlot(id));
+            if (state != null)
+            {
+                synchronized (state.adding)
+                {
+                    state.retired = false;
+                }
+            }
+        }
+    }
+
+    /** @return whether the slot is retired */
+    boolean isRetired(String slot)
+    {
+        Slot state = slots.get(slot);
+        if (state == null)
+            return false;
+        synchronized (state.adding)
+        {
+            return state.retired;
         }
     }
 

@@ -52,7 +52,8 @@ public class ClusterClient extends ContainerLifeCycle
 
     /**
      * @param self this process
-     * @param workers the configured number of workers
+     * @param workers the number of workers when this process was forked ({@code jetty.egg.workers}), until the master
+     *                says otherwise
      * @param clusterName the master's Hazelcast cluster name
      * @param host the master's member address
      * @param port the master's member port
@@ -242,6 +243,25 @@ public class ClusterClient extends ContainerLifeCycle
         public Map<String, String> endpoints()
         {
             return transport().endpoints();
+        }
+
+        @Override
+        public int workerCount()
+        {
+            // before the connection this process cannot know the count: it may have changed since it was forked
+            return transport().workerCount();
+        }
+
+        @Override
+        public long masterPid()
+        {
+            return transport().masterPid();
+        }
+
+        @Override
+        public void onWorkersChanged(Runnable listener)
+        {
+            transport.thenAccept(connected -> connected.onWorkersChanged(listener));
         }
     }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 
 import io.eggcluster.jetty.api.EggProcess;
 import io.eggcluster.jetty.api.EggReadyListener;
@@ -20,6 +21,7 @@ import io.eggcluster.jetty.api.Message;
 import io.eggcluster.jetty.api.MessageListener;
 import io.eggcluster.jetty.api.Messenger;
 import io.eggcluster.jetty.api.Role;
+import io.eggcluster.jetty.internal.EggConfig;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
@@ -38,9 +40,15 @@ import org.slf4j.LoggerFactory;
  *   +- ScheduledExecutorScheduler  egg-messenger-timeouts: the requests' timeouts
  *   +- Sender                  egg-messenger-sender (hand-overs to the queues), egg-messenger-self (copies to itself)
  *   |  +- DirectSender         egg-messenger-direct-connect
- *   +- Inbox                   egg-messenger (takes the queue, runs the egg-ready hooks first); from egg-ready on
+ *   +- Inbox                   egg-messenger (takes the queue, runs the egg-ready hooks first), egg-messenger-signals
+ *      |                       (egg-pids when the workers change); from egg-ready on
  *      +- DirectReceiver       egg-messenger-direct-accept, egg-messenger-direct-in (one a sending process)
  * </pre>
+ *
+ * <p>The worker slots that {@code sendToApp} and {@code broadcast} address are 1..{@link #workerCount()}, read from
+ * the transport's local copy of what the master says ({@link HazelcastTransport#setWorkerCount}) at each send; when
+ * that count or the ready workers change, the inbox's signal thread tells the listeners of
+ * {@value io.eggcluster.jetty.api.Messenger#EGG_PIDS}.</p>
  *
  * <p>Stopping stops them in reverse: the inbox stops dispatching (what it did not dispatch is left, unacknowledged,
  * to the slot's next process), then the sender hands over what it accepted, then the timeouts end. A process stops
@@ -51,12 +59,16 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
 {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterMessenger.class);
 
+    /** Every worker slot's name, 1..{@value EggConfig#MAX_WORKERS}: the live ones are the first {@link #workerCount}. */
+    private static final List<String> WORKER_SLOTS = IntStream.rangeClosed(1, EggConfig.MAX_WORKERS)
+        .mapToObj(Transport::workerSlot).toList();
+
     private final EggProcess self;
-    private final int workerCount;
+    /** The worker count this process was forked with: until the master says one ({@link Transport#workerCount}). */
+    private final int forkedWorkerCount;
     private final Transport transport;
     private final int maxMessageBytes;
     private final String ownSlot;
-    private final List<String> workerSlots;
     private final Map<String, List<Registration>> listeners = new ConcurrentHashMap<>();
     private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Object>> pending = new ConcurrentHashMap<>();
@@ -75,6 +87,13 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
     private final Object receiving = new Object();
     /** Whether receiving has stopped (or never will start); guarded by {@link #receiving}. */
     private boolean receivingStopped;
+    /** The workers as this process's listeners of egg-pids last saw them; only on the inbox's dispatch. */
+    private Workers lastWorkers;
+
+    /** What egg-pids tells: the worker count, and the ready workers' pids by workerId. */
+    private record Workers(int count, List<Long> pids)
+    {
+    }
 
     /*
      * Each registration keeps the context class loader of the thread that made it: the webapp's (or the agent hook
@@ -95,27 +114,26 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
 
     /**
      * @param self this process
-     * @param workerCount the configured number of workers
+     * @param workerCount the number of workers when this process was forked ({@code jetty.egg.workers}): the count
+     *                    until the master says one ({@link HazelcastTransport#setWorkerCount}), which is live
      * @param transport the cluster's queues and registry
      * @param maxMessageBytes the largest encoded message, {@code jetty.egg.maxMessageBytes}
      */
     public ClusterMessenger(EggProcess self, int workerCount, Transport transport, int maxMessageBytes)
     {
         this.self = self;
-        this.workerCount = workerCount;
+        this.forkedWorkerCount = Math.max(1, Math.min(EggConfig.MAX_WORKERS, workerCount));
         this.transport = transport;
         this.maxMessageBytes = maxMessageBytes;
         this.ownSlot = slotOf(self);
-        List<String> slots = new ArrayList<>(workerCount);
-        for (int id = 1; id <= workerCount; id++)
-            slots.add(Transport.workerSlot(id));
-        this.workerSlots = List.copyOf(slots);
         this.timeouts = new ScheduledExecutorScheduler("egg-messenger-timeouts", true);
         this.inbox = new Inbox(self, ownSlot, transport, new Inbox.Dispatch()
         {
             @Override
             public void opening()
             {
+                // what egg-pids tells from now on is what changes after this: a hook may read it as it is
+                lastWorkers = workers();
                 runReadyHooks();
             }
 
@@ -124,7 +142,14 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
             {
                 ClusterMessenger.this.dispatch(frame);
             }
+
+            @Override
+            public void signalled()
+            {
+                workersChanged();
+            }
         }, Frames.HEADER + maxMessageBytes, Inbox.HOLD_REPORT_NANOS);
+        transport.onWorkersChanged(inbox::signal);
         this.sender = new Sender(self.toString(), ownSlot, ThreadLocalRandom.current().nextLong(), transport, inbox);
         addBean(timeouts);
         addBean(sender);
@@ -284,6 +309,13 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
             LOG.warn("{} received a message it cannot decode ({} bytes): {}", self, bytes.length, Frames.describe(e));
             return;
         }
+        if (EGG_PIDS.equals(envelope.action()))
+        {
+            // only this process tells its listeners of egg-pids; no process sends it (see checkSendable)
+            LOG.warn("{} drops '{}' from {}: that action is the cluster's own, never sent", self, EGG_PIDS,
+                envelope.sender());
+            return;
+        }
         if (envelope.targetPid() != 0 && envelope.targetPid() != self.pid())
         {
             LOG.warn("{} drops {} '{}' from {}: it was sent to pid {}, which left slot {} before taking it", self,
@@ -293,7 +325,7 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
         Message message = new Message(envelope.action(), envelope.data(), envelope.sender());
         switch (envelope.kind())
         {
-            case MESSAGE -> deliver(message);
+            case MESSAGE, ANY_WORKER -> deliver(message);
             case REQUEST -> answer(envelope, message);
             case REPLY, ERROR_REPLY -> settle(envelope);
         }
@@ -421,6 +453,25 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
         }
     }
 
+    /** @return the workers now, as this process knows them */
+    private Workers workers()
+    {
+        return new Workers(workerCount(), workerPids());
+    }
+
+    /**
+     * The registry or the worker count changed (on the inbox's dispatch, after egg-ready): when the worker count or
+     * the ready workers' pids differ from what the listeners last saw, they get an egg-pids message, from the master.
+     */
+    private void workersChanged()
+    {
+        Workers now = workers();
+        if (now.equals(lastWorkers))
+            return;
+        lastWorkers = now;
+        deliver(new Message(EGG_PIDS, now.pids(), new EggProcess(Role.MASTER, 0, transport.masterPid())));
+    }
+
     /** The hooks registered before egg-ready, on the inbox's thread, before it takes any message. */
     private void runReadyHooks()
     {
@@ -461,14 +512,25 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
 
     private byte[] encode(String action, Object data)
     {
-        return new Envelope(Envelope.Kind.MESSAGE, checkAction(action), self, 0, 0, data).encode(maxMessageBytes);
+        return encode(Envelope.Kind.MESSAGE, action, data);
+    }
+
+    private byte[] encode(Envelope.Kind kind, String action, Object data)
+    {
+        return new Envelope(kind, checkSendable(action), self, 0, 0, data).encode(maxMessageBytes);
+    }
+
+    /** @return the live worker slots, 1..{@link #workerCount()}: a local copy, no remote call */
+    private List<String> workerSlots()
+    {
+        return WORKER_SLOTS.subList(0, workerCount());
     }
 
     @Override
     public void broadcast(String action, Object data)
     {
         byte[] bytes = encode(action, data);
-        for (String slot : workerSlots)
+        for (String slot : workerSlots())
             sender.send(slot, bytes, action);
         sender.send(Transport.agentSlot(), bytes, action);
     }
@@ -477,7 +539,7 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
     public void sendToApp(String action, Object data)
     {
         byte[] bytes = encode(action, data);
-        for (String slot : workerSlots)
+        for (String slot : workerSlots())
             sender.send(slot, bytes, action);
     }
 
@@ -490,21 +552,30 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
     @Override
     public void sendRandom(String action, Object data)
     {
-        byte[] bytes = encode(action, data);
         if (self.role() != Role.AGENT)
         {
-            sender.send(Transport.agentSlot(), bytes, action);
+            sender.send(Transport.agentSlot(), encode(action, data), action);
             return;
         }
-        List<String> ready = transport.processes().keySet().stream().filter(s -> !s.equals(Transport.agentSlot())).toList();
-        List<String> candidates = ready.isEmpty() ? workerSlots : ready;
+        // marked as for any one worker: if its slot is removed before taking it, it goes to another (SlotRetirement)
+        byte[] bytes = encode(Envelope.Kind.ANY_WORKER, action, data);
+        List<String> live = workerSlots();
+        Map<String, Long> processes = transport.processes();
+        List<String> ready = new ArrayList<>(live.size());
+        for (String slot : live)
+        {
+            if (processes.containsKey(slot))
+                ready.add(slot);
+        }
+        List<String> candidates = ready.isEmpty() ? live : ready;
         sender.send(candidates.get(ThreadLocalRandom.current().nextInt(candidates.size())), bytes, action);
     }
 
     @Override
     public void sendTo(long pid, String action, Object data)
     {
-        byte[] bytes = new Envelope(Envelope.Kind.MESSAGE, checkAction(action), self, pid, 0, data).encode(maxMessageBytes);
+        byte[] bytes = new Envelope(Envelope.Kind.MESSAGE, checkSendable(action), self, pid, 0, data)
+            .encode(maxMessageBytes);
         sender.send(slotOfPid(pid), bytes, action);
     }
 
@@ -513,6 +584,15 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
         if (action == null || action.isEmpty())
             throw new IllegalArgumentException("action must be a non-empty String, not " +
                 (action == null ? "null" : "''"));
+        return action;
+    }
+
+    /** @return the action, when a process may send it (or handle requests for it): not {@value Messenger#EGG_PIDS} */
+    private static String checkSendable(String action)
+    {
+        if (EGG_PIDS.equals(checkAction(action)))
+            throw new IllegalArgumentException("'" + EGG_PIDS + "' is the cluster's own action (each process tells " +
+                "its listeners when the workers change): it cannot be sent, requested or handled; use another name");
         return action;
     }
 
@@ -555,7 +635,8 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
     private CompletableFuture<Object> request(String slot, long pid, String action, Object data, Duration timeout)
     {
         long id = requestIds.incrementAndGet();
-        byte[] bytes = new Envelope(Envelope.Kind.REQUEST, checkAction(action), self, pid, id, data).encode(maxMessageBytes);
+        byte[] bytes = new Envelope(Envelope.Kind.REQUEST, checkSendable(action), self, pid, id, data)
+            .encode(maxMessageBytes);
         CompletableFuture<Object> future = new Answer<>(dispatching::get, "request '" + action + "' to " + slot);
         pending.put(id, future);
         try
@@ -581,9 +662,9 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
     public void handle(String action, RequestHandler handler)
     {
         if (handler == null)
-            handlers.remove(checkAction(action));
+            handlers.remove(checkSendable(action));
         else
-            handlers.put(checkAction(action), new Handler(handler, Thread.currentThread().getContextClassLoader()));
+            handlers.put(checkSendable(action), new Handler(handler, Thread.currentThread().getContextClassLoader()));
     }
 
     // ---- listening
@@ -699,7 +780,8 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
     @Override
     public int workerCount()
     {
-        return workerCount;
+        int count = transport.workerCount();
+        return count > 0 ? count : forkedWorkerCount;
     }
 
     @Override
@@ -707,13 +789,13 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
     {
         Map<String, Long> processes = transport.processes();
         List<Long> pids = new ArrayList<>();
-        for (String slot : workerSlots)
+        for (String slot : workerSlots())
         {
             Long pid = processes.get(slot);
             if (pid != null)
                 pids.add(pid);
         }
-        return pids;
+        return List.copyOf(pids);
     }
 
     @Override

@@ -24,7 +24,8 @@ import io.eggcluster.jetty.api.Role;
  * One message on the wire: who sent it, to whom, and a JSON-like payload, in a compact binary form that any
  * process decodes with JDK classes only (so no class of an application is ever deserialised elsewhere).
  *
- * @param kind a plain message, a request, or the reply to one
+ * @param kind a plain message, one for any one worker ({@code sendRandom} from the agent), a request, or the reply
+ *             to one
  * @param action the action name
  * @param sender the sending process
  * @param targetPid the pid it is addressed to, or 0 when it is for whichever process holds the receiving slot
@@ -38,7 +39,16 @@ record Envelope(Kind kind, String action, EggProcess sender, long targetPid, lon
 
     enum Kind
     {
-        MESSAGE, REQUEST, REPLY, ERROR_REPLY
+        /** A message for the process(es) of its slot: sent to all workers, to the agent, or by pid. */
+        MESSAGE,
+        REQUEST,
+        REPLY,
+        ERROR_REPLY,
+        /**
+         * A message for any one worker ({@code sendRandom} from the agent): delivered like {@link #MESSAGE}; what
+         * a removed worker's slot still holds of these goes to another worker ({@link SlotRetirement}).
+         */
+        ANY_WORKER
     }
 
     private static final Kind[] KINDS = Kind.values();

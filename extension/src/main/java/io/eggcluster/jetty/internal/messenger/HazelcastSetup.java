@@ -15,6 +15,7 @@ import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.QueueConfig;
 import com.hazelcast.config.SerializationConfig;
 import com.hazelcast.core.HazelcastInstance;
+import io.eggcluster.jetty.internal.EggConfig;
 
 /**
  * The Hazelcast configuration of the cluster: the master's member, and the agent's and workers' clients.
@@ -43,7 +44,8 @@ public final class HazelcastSetup
      * @param members other members for a cluster across hosts ({@code host:port}); empty for one host
      * @param queueCapacity the messages each slot holds ({@code jetty.egg.queueCapacity})
      * @param queueBytes the bytes of frames each slot holds ({@code jetty.egg.queueBytes}), accounted here
-     * @param receivers how many processes take messages at once (the agent and the workers): the member's executor
+     * @param receivers how many processes take messages at once at start (the agent and the workers; the member's
+     *                  executors fit the largest cluster in any case): the member's executor
      *                  runs one waiting take for each, and the hand-overs of as many senders
      */
     public static Config member(String clusterName, String host, int port, List<String> members, int queueCapacity,
@@ -68,9 +70,13 @@ public final class HazelcastSetup
         // TCP/IP join with the given members, or only this member's own address: no multicast, nothing to find
         join.getTcpIpConfig().setEnabled(true).setMembers(members.isEmpty() ? List.of(host + ":" + port) : members);
         config.addQueueConfig(new QueueConfig(HazelcastTransport.QUEUE_PREFIX + "*").setMaxSize(queueCapacity));
-        config.getExecutorConfig(HazelcastTransport.EXECUTOR).setPoolSize(receivers + 2).setStatisticsEnabled(false);
+        // Hazelcast's executors of this kind share the member's cached threads: the pool size only caps how many of
+        // their tasks run at once (idle, they hold no thread). Each waiting take holds one, so the cap fits the
+        // largest cluster: workers may be added while it runs (SIGTTIN), beyond the receivers it started with
+        int concurrent = Math.max(receivers, EggConfig.MAX_CLUSTER_PROCESSES) + 2;
+        config.getExecutorConfig(HazelcastTransport.EXECUTOR).setPoolSize(concurrent).setStatisticsEnabled(false);
         // hand-overs on their own threads: the takes' threads wait in polls
-        config.getExecutorConfig(HazelcastTransport.SENDERS).setPoolSize(receivers + 2).setStatisticsEnabled(false);
+        config.getExecutorConfig(HazelcastTransport.SENDERS).setPoolSize(concurrent).setStatisticsEnabled(false);
         // no metrics collection: it is for Management Center, which nobody connects, and costs the idle master CPU
         config.getMetricsConfig().setEnabled(false);
         secure(config.getSerializationConfig());

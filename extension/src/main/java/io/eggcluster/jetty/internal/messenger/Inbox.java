@@ -5,8 +5,12 @@ import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.eggcluster.jetty.api.EggProcess;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
@@ -39,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * what was not dispatched stays unacknowledged in the slot's hold, for the slot's next process.</p>
  *
  * <p>Threads, started by {@link #doStart} and ended by {@link #doStop}: {@code egg-messenger}, which calls
- * {@link Dispatch#opening}, opens the direct socket, then takes the queue; and the {@link DirectReceiver}'s.</p>
+ * {@link Dispatch#opening}, opens the direct socket, then takes the queue; {@code egg-messenger-signals}, which calls
+ * {@link Dispatch#signalled} after a {@link #signal}; and the {@link DirectReceiver}'s.</p>
  */
 @ManagedObject("Receives this process's messages: its queue and its direct copies, each once and in order")
 public final class Inbox extends ContainerLifeCycle
@@ -64,6 +69,14 @@ public final class Inbox extends ContainerLifeCycle
          * One frame ({@link Frames}: the header, then the envelope), one at a time. What it throws costs the frame.
          */
         void dispatch(byte[] frame);
+
+        /**
+         * Something happened in the cluster ({@link #signal}): called after {@link #opening}, one at a time with
+         * the frames, while frames are dispatched.
+         */
+        default void signalled()
+        {
+        }
     }
 
     private final EggProcess self;
@@ -98,6 +111,12 @@ public final class Inbox extends ContainerLifeCycle
     private long queueDispatched;
     /** Takes that returned. */
     private volatile long takes;
+    /** Runs {@link Dispatch#signalled}: started by {@link #doStart}, ended by {@link #doStop}. */
+    private volatile ExecutorService signals;
+    /** Whether a signal waits for its turn. */
+    private final AtomicBoolean signalPending = new AtomicBoolean();
+    /** Whether {@link Dispatch#opening} has returned: signals count from then on. */
+    private volatile boolean opened;
 
     /**
      * @param self this process
@@ -126,6 +145,12 @@ public final class Inbox extends ContainerLifeCycle
     @Override
     protected void doStart() throws Exception
     {
+        signals = Executors.newSingleThreadExecutor(r ->
+        {
+            Thread thread = new Thread(r, "egg-messenger-signals");
+            thread.setDaemon(true);
+            return thread;
+        });
         super.doStart();
         Thread thread = new Thread(this::consume, "egg-messenger");
         thread.setDaemon(true);
@@ -157,6 +182,9 @@ public final class Inbox extends ContainerLifeCycle
                 LOG.warn("{} is still handling its last messages after {} ms: what it has not handled is left to " +
                     "its successor", self, POLL_MS + STOP_HANDLING_MS);
         }
+        ExecutorService executor = signals;
+        if (executor != null)
+            executor.shutdownNow();
         synchronized (dispatchLock)
         {
             delivering = false;
@@ -267,6 +295,9 @@ public final class Inbox extends ContainerLifeCycle
         {
             LOG.warn("{}: failed before taking its messages: {}", self, Frames.describe(x));
         }
+        opened = true;
+        // what happened while the hooks ran
+        signal();
         openReceiver();
         // this taker's id, with every take: a batch is acknowledged only by the taker it was given to
         long taker = ThreadLocalRandom.current().nextLong();
@@ -403,6 +434,46 @@ public final class Inbox extends ContainerLifeCycle
             early.after(origin, seq, dispatchEarly);
         }
         return true;
+    }
+
+    /**
+     * Something happened in the cluster (the workers changed): {@link Dispatch#signalled} runs soon on
+     * {@code egg-messenger-signals}, one at a time with the frames, once for any number of signals that came while
+     * it waited. Nothing before {@link Dispatch#opening} has returned (its own signal follows it) nor once this inbox
+     * stops. Returns at once, on any thread.
+     */
+    void signal()
+    {
+        ExecutorService executor = signals;
+        if (!opened || executor == null || !signalPending.compareAndSet(false, true))
+            return;
+        try
+        {
+            executor.execute(this::signalled);
+        }
+        catch (RejectedExecutionException stopping)
+        {
+            signalPending.set(false);
+        }
+    }
+
+    private void signalled()
+    {
+        signalPending.set(false);
+        synchronized (dispatchLock)
+        {
+            // receiving stopped: what listens may be going
+            if (!delivering || !directOpen)
+                return;
+            try
+            {
+                dispatch.signalled();
+            }
+            catch (Throwable x)
+            {
+                LOG.warn("{}: could not tell its listeners of a change in the cluster: {}", self, Frames.describe(x));
+            }
+        }
     }
 
     /**

@@ -12,6 +12,32 @@ public final class LocalTransport extends QueueTransport
     private final int capacity;
     private final Batches batches;
     private final Map<String, BlockingQueue<byte[]>> queues = new ConcurrentHashMap<>();
+    private final SlotRetirement.Holds holds = new SlotRetirement.Holds()
+    {
+        @Override
+        public Batches batches()
+        {
+            return batches;
+        }
+
+        @Override
+        public BlockingQueue<byte[]> queue(String slot)
+        {
+            return LocalTransport.this.queue(slot);
+        }
+
+        @Override
+        public int workerCount()
+        {
+            return LocalTransport.this.workerCount();
+        }
+
+        @Override
+        public Map<String, Long> ready()
+        {
+            return processes();
+        }
+    };
 
     /**
      * @param capacity the messages each slot holds
@@ -39,7 +65,11 @@ public final class LocalTransport extends QueueTransport
     @Override
     public Offered offerAll(String slot, List<byte[]> messages)
     {
-        return batches.offer(queue(slot), slot, messages);
+        Offered offered = batches.offer(queue(slot), slot, messages);
+        if (offered != Batches.RETIRED)
+            return offered;
+        SlotRetirement.late(holds, slot, messages);
+        return new Offered(messages.size(), null);
     }
 
     @Override
@@ -70,11 +100,35 @@ public final class LocalTransport extends QueueTransport
     public void register(String slot, long pid)
     {
         processes.put(slot, pid);
+        workersChanged();
     }
 
     /** What the master does when a process dies. */
     public void unregister(String slot)
     {
         processes.remove(slot);
+        workersChanged();
+    }
+
+    /** What the master does when the cluster scales: see {@link HazelcastTransport#setWorkerCount}. */
+    public void setWorkerCount(int count)
+    {
+        checkWorkerCount(count);
+        batches.reopenUpTo(count);
+        cluster.put(MASTER, ProcessHandle.current().pid());
+        cluster.put(COUNT, (long)count);
+        workersChanged();
+    }
+
+    /** What the master does once a removed worker has exited: see {@link HazelcastTransport#retireSlot}. */
+    public RetiredSlot retireSlot(int workerId)
+    {
+        return SlotRetirement.retire(holds, workerId);
+    }
+
+    /** The number of frames a slot's queue holds now (for tests). */
+    int queued(String slot)
+    {
+        return queue(slot).size();
     }
 }

@@ -42,10 +42,19 @@ final class OfferTask extends ClusterTypes.Type implements Callable<Offered>, Ha
         this.member = member;
     }
 
+    /**
+     * @return what the hold took; for a retired slot, all of it: the frames were dealt with as at its retirement
+     * ({@link SlotRetirement#late})
+     */
     @Override
     public Offered call()
     {
-        return HazelcastSetup.batches(member).offer(member.getQueue(HazelcastTransport.QUEUE_PREFIX + slot), slot, frames);
+        Offered offered = HazelcastSetup.batches(member).offer(member.getQueue(HazelcastTransport.QUEUE_PREFIX + slot),
+            slot, frames);
+        if (offered != Batches.RETIRED)
+            return offered;
+        SlotRetirement.late(HazelcastTransport.holds(member), slot, frames);
+        return new Offered(frames.size(), null);
     }
 
     @Override

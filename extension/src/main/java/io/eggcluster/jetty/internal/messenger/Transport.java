@@ -5,8 +5,9 @@ import java.util.Map;
 
 /**
  * Where messages wait for their receivers: one bounded FIFO queue per slot ({@code agent}, {@code worker-1}, ...),
- * kept by the cluster while a slot's process starts, dies or restarts; and the registry of ready processes, slot to
- * pid, written by the master. Implemented on Hazelcast ({@link HazelcastTransport}) and in one JVM
+ * kept by the cluster while a slot's process starts, dies or restarts; the registry of ready processes, slot to
+ * pid, written by the master; and the number of worker slots, also written by the master (it changes when the
+ * cluster scales). Implemented on Hazelcast ({@link HazelcastTransport}) and in one JVM
  * ({@link LocalTransport}, for tests).
  */
 interface Transport
@@ -59,6 +60,23 @@ interface Transport
      * @return the ready processes as the registry holds them now (slower: asks the cluster)
      */
     Map<String, Long> freshProcesses();
+
+    /**
+     * @return the number of worker slots as this process last heard from the master (a local copy: no remote call),
+     * or 0 when the master has not said
+     */
+    int workerCount();
+
+    /**
+     * @return the master's pid as this process last heard, or 0 when the master has not said
+     */
+    long masterPid();
+
+    /**
+     * Calls {@code listener} after each change this process hears of in the registry or in the worker count, on
+     * whichever thread heard it: it must return at once.
+     */
+    void onWorkersChanged(Runnable listener);
 
     /**
      * Announces where this slot's process takes direct frames ({@code pid@host:port}).

@@ -169,4 +169,41 @@ class BatchesTest
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), seqs);
         assertEquals(List.of(2, 2, 1, 1), sizes);
     }
+
+    @Test
+    void retiringASlotGivesEverythingItHeldOldestFirstAndFreesItsBytes()
+    {
+        Batches bounded = new Batches(1000);
+        List<byte[]> frames = new ArrayList<>();
+        for (byte i = 1; i <= 4; i++)
+            frames.add(new byte[] {i});
+        assertEquals(4, bounded.offer(queue, SLOT, frames).accepted());
+        // the slot's last worker took a batch of two and exited before acknowledging it
+        Taken taken;
+        try
+        {
+            taken = bounded.take(queue, SLOT, 1, 0, 2, 0);
+        }
+        catch (InterruptedException e)
+        {
+            throw new IllegalStateException(e);
+        }
+        assertEquals(List.of((byte)1, (byte)2), contents(taken));
+        List<byte[]> left = bounded.retire(queue, SLOT);
+        assertEquals(List.of((byte)1, (byte)2, (byte)3, (byte)4), left.stream().map(m -> m[0]).toList());
+        assertEquals(0, bounded.heldBytes(SLOT));
+        assertTrue(bounded.isRetired(SLOT));
+        // a hand-over to it adds nothing: its caller deals with the frames
+        assertTrue(bounded.offer(queue, SLOT, List.of(new byte[] {5})) == Batches.RETIRED);
+        assertTrue(queue.isEmpty());
+        assertEquals(false, bounded.offerOwn(queue, SLOT, new byte[] {6}));
+        // the cluster grows again: the slot holds as before, frames of the holds' own with seqs from 1
+        bounded.reopenUpTo(1);
+        assertEquals(1, bounded.offer(queue, SLOT, List.of(new byte[] {7})).accepted());
+        assertTrue(bounded.offerOwn(queue, SLOT, new byte[] {8}));
+        assertTrue(bounded.offerOwn(queue, SLOT, new byte[] {9}));
+        queue.poll();
+        assertEquals(1, Frames.seq(queue.poll()));
+        assertEquals(2, Frames.seq(queue.poll()));
+    }
 }

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The messenger contract on Hazelcast, set up as in a cluster: one member (the master's), and one client per
@@ -39,7 +40,7 @@ class HazelcastMessengerTest extends MessengerContract
         int port = HazelcastSetup.freePort("127.0.0.1");
         member = Hazelcast.newHazelcastInstance(HazelcastSetup.member(cluster, "127.0.0.1", port, List.of(), CAPACITY,
             BYTES, 8));
-        for (long pid : List.of(7000L, 7001L, 7002L))
+        for (long pid : List.of(7000L, 7001L, 7002L, 7003L, 7022L))
             clients.put(pid, HazelcastClient.newHazelcastClient(HazelcastSetup.client(cluster, "127.0.0.1", port,
                 "egg-test-" + pid, 10_000)));
     }
@@ -61,7 +62,9 @@ class HazelcastMessengerTest extends MessengerContract
             if (object instanceof IQueue<?> queue)
                 queue.clear();
         }
-        member.getMap(HazelcastTransport.REGISTRY).clear();
+        // one entry at a time: a clear() is no entry event, so the processes' local copies would keep what it removed
+        for (String map : List.of(HazelcastTransport.REGISTRY, HazelcastTransport.WORKERS))
+            member.getMap(map).keySet().forEach(key -> member.getMap(map).delete(key));
         // nor a batch a test's process took and did not acknowledge
         member.getUserContext().put(HazelcastSetup.BATCHES, new Batches(BYTES));
     }
@@ -126,6 +129,45 @@ class HazelcastMessengerTest extends MessengerContract
         assertEquals("jetty.egg.queueBytes=100000: 100000 bytes held, the next message has 1000", refused.refusal());
     }
 
+    @Test
+    void aSlotAddedWhileTheClusterRunsIsTakenAtOnceWhenMoreReceiversTakeThanAtStart() throws Exception
+    {
+        // the member was configured for 8 receivers; the cluster grew to 12 workers, each waiting in a take
+        Transport transport = transport(agentProcess);
+        int receivers = 12;
+        List<Thread> takers = new java.util.ArrayList<>();
+        java.util.concurrent.atomic.AtomicLong lastTaken = new java.util.concurrent.atomic.AtomicLong();
+        for (int id = 1; id <= receivers; id++)
+        {
+            String slot = Transport.workerSlot(id);
+            boolean last = id == receivers;
+            Thread taker = new Thread(() ->
+            {
+                try
+                {
+                    Taken taken = transport.take(slot, 100, 0, 10, 3000);
+                    if (last && !taken.frames().isEmpty())
+                        lastTaken.set(System.nanoTime());
+                }
+                catch (InterruptedException e)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            taker.start();
+            takers.add(taker);
+        }
+        Thread.sleep(500);
+        long sent = System.nanoTime();
+        assertEquals(1, transport.offerAll(Transport.workerSlot(receivers), List.of(Frames.frame(5, 1, new byte[0])))
+            .accepted());
+        for (Thread taker : takers)
+            taker.join(10_000);
+        assertTrue(lastTaken.get() != 0, "the message was taken");
+        long ms = TimeUnit.NANOSECONDS.toMillis(lastTaken.get() - sent);
+        assertTrue(ms < 1000, "the take of the 12th receiver waited for another's poll to end: " + ms + " ms");
+    }
+
     private static Taken take(Transport transport, long acknowledged)
     {
         try
@@ -148,5 +190,23 @@ class HazelcastMessengerTest extends MessengerContract
     void register(EggProcess process)
     {
         HazelcastTransport.register(member, process);
+    }
+
+    @Override
+    void unregister(EggProcess process)
+    {
+        HazelcastTransport.unregister(member, process.role(), process.workerId());
+    }
+
+    @Override
+    void setWorkerCount(int count)
+    {
+        HazelcastTransport.setWorkerCount(member, count);
+    }
+
+    @Override
+    RetiredSlot retireSlot(int workerId)
+    {
+        return HazelcastTransport.retireSlot(member, workerId);
     }
 }

@@ -25,4 +25,22 @@ class LocalMessengerTest extends MessengerContract
     {
         transport.register(ClusterMessenger.slotOf(process), process.pid());
     }
+
+    @Override
+    void unregister(EggProcess process)
+    {
+        transport.unregister(ClusterMessenger.slotOf(process));
+    }
+
+    @Override
+    void setWorkerCount(int count)
+    {
+        transport.setWorkerCount(count);
+    }
+
+    @Override
+    RetiredSlot retireSlot(int workerId)
+    {
+        return transport.retireSlot(workerId);
+    }
 }

@@ -44,6 +44,8 @@ abstract class MessengerContract
     final EggProcess agentProcess = new EggProcess(Role.AGENT, 0, 7000);
     final EggProcess worker1Process = new EggProcess(Role.WORKER, 1, 7001);
     final EggProcess worker2Process = new EggProcess(Role.WORKER, 2, 7002);
+    /** A worker slot the cluster grows into. */
+    final EggProcess worker3Process = new EggProcess(Role.WORKER, 3, 7003);
     final List<ClusterMessenger> started = new ArrayList<>();
 
     /** A transport for one process; all share the same cluster. */
@@ -51,6 +53,15 @@ abstract class MessengerContract
 
     /** The master's registry: the process is ready. */
     abstract void register(EggProcess process);
+
+    /** The master's registry: the process in that slot is gone. */
+    abstract void unregister(EggProcess process);
+
+    /** The master's worker count: the cluster scales. */
+    abstract void setWorkerCount(int count);
+
+    /** The master retires a removed worker's slot. */
+    abstract RetiredSlot retireSlot(int workerId);
 
     ClusterMessenger messenger(EggProcess process) throws Exception
     {
@@ -638,5 +649,263 @@ abstract class MessengerContract
         assertEquals("late", calls.poll(10, TimeUnit.SECONDS));
         assertNull(calls.poll(QUIET.toMillis(), TimeUnit.MILLISECONDS));
         assertTrue(worker.isEggReady());
+    }
+
+    // ---- the cluster scales: a live worker count, egg-pids, a removed slot's leftovers
+
+    /** Waits until every one of the messengers sees {@code count} workers: the master's word travels as an event. */
+    private static void awaitWorkerCount(int count, ClusterMessenger... messengers) throws InterruptedException
+    {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (ClusterMessenger messenger : messengers)
+        {
+            while (messenger.workerCount() != count)
+            {
+                if (System.nanoTime() > deadline)
+                    throw new AssertionError(messenger.self() + " sees " + messenger.workerCount() + " workers, not " +
+                        count);
+                Thread.sleep(5);
+            }
+        }
+    }
+
+    private static void awaitWorkerPids(List<Long> pids, ClusterMessenger... messengers) throws InterruptedException
+    {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (ClusterMessenger messenger : messengers)
+        {
+            while (!messenger.workerPids().equals(pids))
+            {
+                if (System.nanoTime() > deadline)
+                    throw new AssertionError(messenger.self() + " sees workers " + messenger.workerPids() + ", not " +
+                        pids);
+                Thread.sleep(5);
+            }
+        }
+    }
+
+    /** One message from each sender, in any order: only each sender's own messages are ordered. */
+    private static void assertReceivesFrom(Inbox inbox, Map<EggProcess, Object> expected) throws InterruptedException
+    {
+        Map<EggProcess, Object> received = new HashMap<>();
+        for (int i = 0; i < expected.size(); i++)
+        {
+            Message message = inbox.next();
+            received.put(message.sender(), message.data());
+        }
+        assertEquals(expected, received);
+    }
+
+    @Test
+    void sendToAppAndBroadcastAddressTheWorkerSlotsOfTheLiveCount() throws Exception
+    {
+        setWorkerCount(2);
+        ClusterMessenger[] c = readyCluster();
+        Inbox[] in = inboxes(c, "news");
+        awaitWorkerCount(2, c);
+
+        // scale-up: slot 3 is addressed at once, and holds what it gets until its worker is ready
+        setWorkerCount(3);
+        awaitWorkerCount(3, c);
+        c[0].sendToApp("news", "grown");
+        c[1].broadcast("news", "from worker 1");
+        for (int i = 1; i <= 2; i++)
+            assertReceivesFrom(in[i], Map.of(agentProcess, "grown", worker1Process, "from worker 1"));
+        assertReceives(in[0], "from worker 1", worker1Process);
+        ClusterMessenger third = messenger(worker3Process);
+        Inbox thirdIn = new Inbox();
+        third.on("news", thirdIn);
+        register(worker3Process);
+        third.eggReady();
+        assertReceivesFrom(thirdIn, Map.of(agentProcess, "grown", worker1Process, "from worker 1"));
+        assertEquals(3, third.workerCount(), "a worker that joins later sees the live count, not the one it was made with");
+
+        // scale-down: slots 2 and 3 are not addressed any more, though their workers still run
+        setWorkerCount(1);
+        awaitWorkerCount(1, c[0], c[1], c[2], third);
+        c[0].sendToApp("news", "shrunk");
+        c[2].broadcast("news", "from worker 2");
+        assertReceivesFrom(in[1], Map.of(agentProcess, "shrunk", worker2Process, "from worker 2"));
+        assertReceives(in[0], "from worker 2", worker2Process);
+        in[2].assertNothingMore();
+        thirdIn.assertNothingMore();
+        assertEquals(List.of(worker1Process.pid()), c[0].workerPids(), "a worker being removed is left out at once");
+        // a random worker is one of the live ones
+        Inbox[] picked = inboxes(new ClusterMessenger[]{c[1], c[2], third}, "pick");
+        for (int i = 0; i < 10; i++)
+            c[0].sendRandom("pick", i);
+        for (int i = 0; i < 10; i++)
+            assertReceives(picked[0], i, agentProcess);
+        picked[1].assertNothingMore();
+        picked[2].assertNothingMore();
+    }
+
+    /** What the listeners of egg-pids in one process got: the pids, and the worker count when each came. */
+    private static final class PidsListener implements MessageListener
+    {
+        final BlockingQueue<List<Object>> seen = new LinkedBlockingQueue<>();
+        final ClusterMessenger messenger;
+
+        PidsListener(ClusterMessenger messenger)
+        {
+            this.messenger = messenger;
+            messenger.on(io.eggcluster.jetty.api.Messenger.EGG_PIDS, this);
+        }
+
+        @Override
+        public void onMessage(Message message)
+        {
+            assertEquals(Role.MASTER, message.sender().role());
+            assertTrue(Thread.currentThread().getName().startsWith("egg-messenger"), Thread.currentThread().getName());
+            seen.add(List.of(message.data(), messenger.workerCount()));
+        }
+
+        void assertNext(List<Long> pids, int count) throws InterruptedException
+        {
+            List<Object> next = seen.poll(10, TimeUnit.SECONDS);
+            assertEquals(List.of(pids, count), next, messenger.self() + ": egg-pids (pids, worker count)");
+        }
+
+        void assertNothingMore() throws InterruptedException
+        {
+            List<Object> extra = seen.poll(QUIET.toMillis(), TimeUnit.MILLISECONDS);
+            assertNull(extra, () -> messenger.self() + ": unexpected egg-pids " + extra);
+        }
+    }
+
+    @Test
+    void eggPidsTellsEveryProcessWhenTheReadyWorkersOrTheCountChange() throws Exception
+    {
+        setWorkerCount(2);
+        ClusterMessenger[] c = {messenger(agentProcess), messenger(worker1Process), messenger(worker2Process)};
+        for (ClusterMessenger messenger : c)
+            register(messenger.self());
+        List<Long> both = List.of(worker1Process.pid(), worker2Process.pid());
+        awaitWorkerPids(both, c);
+        PidsListener[] pids = new PidsListener[c.length];
+        for (int i = 0; i < c.length; i++)
+        {
+            pids[i] = new PidsListener(c[i]);
+            c[i].eggReady();
+        }
+        // not for the workers as they are at egg-ready
+        for (PidsListener listener : pids)
+            listener.assertNothingMore();
+
+        unregister(worker2Process);
+        for (PidsListener listener : pids)
+            listener.assertNext(List.of(worker1Process.pid()), 2);
+        EggProcess replacement = new EggProcess(Role.WORKER, 2, 7012);
+        register(replacement);
+        for (PidsListener listener : pids)
+            listener.assertNext(List.of(worker1Process.pid(), 7012L), 2);
+
+        setWorkerCount(3);
+        for (PidsListener listener : pids)
+            listener.assertNext(List.of(worker1Process.pid(), 7012L), 3);
+        register(worker3Process);
+        for (PidsListener listener : pids)
+            listener.assertNext(List.of(worker1Process.pid(), 7012L, worker3Process.pid()), 3);
+
+        // scale-down: the removed worker leaves the list when the count drops, not later when it exits
+        setWorkerCount(2);
+        for (PidsListener listener : pids)
+            listener.assertNext(List.of(worker1Process.pid(), 7012L), 2);
+        unregister(worker3Process);
+        for (PidsListener listener : pids)
+            listener.assertNothingMore();
+    }
+
+    @Test
+    void eggPidsIsTheClustersOwnActionNoProcessSendsIt() throws Exception
+    {
+        ClusterMessenger[] c = readyCluster();
+        String action = io.eggcluster.jetty.api.Messenger.EGG_PIDS;
+        Object pids = List.of(1L);
+        List<org.junit.jupiter.api.function.Executable> sends = List.of(
+            () -> c[0].broadcast(action, pids), () -> c[0].sendToApp(action, pids), () -> c[1].sendToAgent(action, pids),
+            () -> c[0].sendRandom(action, pids), () -> c[0].sendTo(worker1Process.pid(), action, pids),
+            () -> c[1].requestAgent(action, pids, Duration.ofSeconds(1)),
+            () -> c[0].request(worker1Process.pid(), action, pids, Duration.ofSeconds(1)),
+            () -> c[0].handle(action, m -> null));
+        for (org.junit.jupiter.api.function.Executable send : sends)
+        {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, send);
+            assertTrue(e.getMessage().contains("the cluster's own action"), e.getMessage());
+        }
+        // and what comes over the wire with that action anyway is not delivered
+        PidsListener listener = new PidsListener(c[1]);
+        byte[] forged = Frames.frame(99, 1, new Envelope(Envelope.Kind.MESSAGE, action, agentProcess, 0, 0, pids)
+            .encode(MAX_BYTES));
+        assertTrue(c[1].receive(forged, false));
+        listener.assertNothingMore();
+    }
+
+    @Test
+    void retiringARemovedSlotMovesSendRandomCountsTheRestAndLeavesOtherSlotsAlone() throws Exception
+    {
+        setWorkerCount(2);
+        ClusterMessenger agent = messenger(agentProcess);
+        ClusterMessenger worker1 = messenger(worker1Process);
+        // worker 2 stopped receiving: it takes nothing (its messenger is never egg-ready)
+        messenger(worker2Process);
+        // while only worker 2 is ready, the agent's sendRandom picks it
+        register(agentProcess);
+        register(worker2Process);
+        agent.eggReady();
+        awaitWorkerPids(List.of(worker2Process.pid()), agent);
+        agent.sendToApp("all", "a");
+        for (int i = 0; i < 3; i++)
+            agent.sendRandom("any", i);
+        agent.sendTo(worker2Process.pid(), "mine", "m");
+        CompletableFuture<Object> request = agent.request(worker2Process.pid(), "ask", null, Duration.ofSeconds(60));
+        assertTrue(agent.flush(10_000));
+
+        // scale-down: the count first, then worker 2 exits, then its slot is retired
+        setWorkerCount(1);
+        unregister(worker2Process);
+        register(worker1Process);
+        awaitWorkerCount(1, agent);
+        RetiredSlot retired = retireSlot(2);
+        assertEquals(new RetiredSlot(2, 3, 1, 2, 1, 0), retired, retired.toString());
+        assertEquals(6, retired.total());
+
+        // the request's sender hears at once, not at its timeout
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> request.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(IllegalStateException.class, failed.getCause());
+        assertTrue(failed.getCause().getMessage().contains("was removed"), failed.getCause().getMessage());
+
+        // worker 1's own held copy is still there, and the moved sendRandom messages follow it
+        Inbox all = new Inbox();
+        Inbox any = new Inbox();
+        worker1.on("all", all);
+        worker1.on("any", any);
+        worker1.eggReady();
+        assertReceives(all, "a", agentProcess);
+        for (int i = 0; i < 3; i++)
+            assertReceives(any, i, agentProcess);
+
+        // what comes for the retired slot later is dealt with as it arrives: a sendRandom goes to a live worker
+        byte[] late = Frames.frame(4242, 1, new Envelope(Envelope.Kind.ANY_WORKER, "any", agentProcess, 0, 0, "late")
+            .encode(MAX_BYTES));
+        assertEquals(1, transport(agentProcess).offerAll(Transport.workerSlot(2), List.of(late)).accepted());
+        assertReceives(any, "late", agentProcess);
+        all.assertNothingMore();
+        any.assertNothingMore();
+
+        IllegalArgumentException live = assertThrows(IllegalArgumentException.class, () -> retireSlot(1));
+        assertTrue(live.getMessage().contains("not a removed worker's slot"), live.getMessage());
+
+        // the cluster grows again: the slot is reopened and holds for its new worker
+        setWorkerCount(2);
+        awaitWorkerCount(2, agent);
+        agent.sendToApp("all", "b");
+        assertReceives(all, "b", agentProcess);
+        ClusterMessenger again = messenger(new EggProcess(Role.WORKER, 2, 7022));
+        Inbox againIn = new Inbox();
+        again.on("all", againIn);
+        again.eggReady();
+        assertReceives(againIn, "b", agentProcess);
+        againIn.assertNothingMore();
     }
 }

@@ -107,6 +107,23 @@ class SenderTest
         {
             return endpoints;
         }
+
+        @Override
+        public int workerCount()
+        {
+            return 0;
+        }
+
+        @Override
+        public long masterPid()
+        {
+            return 0;
+        }
+
+        @Override
+        public void onWorkersChanged(Runnable listener)
+        {
+        }
     }
 
     private static final long ORIGIN = 0x5eed;
