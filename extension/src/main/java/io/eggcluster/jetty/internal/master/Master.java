@@ -24,6 +24,7 @@ import io.eggcluster.jetty.internal.EggConfig;
 import io.eggcluster.jetty.internal.EggSettings;
 import io.eggcluster.jetty.internal.messenger.HazelcastSetup;
 import io.eggcluster.jetty.internal.messenger.HazelcastTransport;
+import io.eggcluster.jetty.internal.messenger.RetiredSlot;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
@@ -995,9 +996,19 @@ public class Master extends ContainerLifeCycle
     private void removed(Slot slot)
     {
         workers.remove(slot);
-        String leftovers = HazelcastTransport.retireSlot(member.instance(), slot.id);
-        changeDone(slot.name() + " removed, " + workers.size() + " worker(s) [" + workerList() + "]" +
-            (leftovers.isEmpty() ? "" : "; " + leftovers));
+        changeDone(slot.name() + " removed, " + workers.size() + " worker(s) [" + workerList() + "]; " + retire(slot));
+    }
+
+    /**
+     * What the removed slot still held goes elsewhere (sendRandom) or is counted (copies for all workers, messages to
+     * its pid); the slot stays closed until a worker is added again.
+     */
+    private RetiredSlot retire(Slot slot)
+    {
+        RetiredSlot retired = HazelcastTransport.retireSlot(member.instance(), slot.id);
+        if (retired.dropped() > 0)
+            LOG.warn("{}", retired);
+        return retired;
     }
 
     private void changeDone(String what)
@@ -1041,9 +1052,8 @@ public class Master extends ContainerLifeCycle
                 Slot slot = failed.slot();
                 workers.remove(slot);
                 HazelcastTransport.setWorkerCount(member.instance(), workers.size());
-                String leftovers = HazelcastTransport.retireSlot(member.instance(), slot.id);
-                LOG.warn("adding {} failed: {}; {} worker(s) [{}]{}", slot.name(), why, workers.size(), workerList(),
-                    leftovers.isEmpty() ? "" : "; " + leftovers);
+                LOG.warn("adding {} failed: {}; {} worker(s) [{}]; {}", slot.name(), why, workers.size(), workerList(),
+                    retire(slot));
             }
             case REMOVE -> LOG.warn("removing {} failed: {}", failed.slot().name(), why);
         }

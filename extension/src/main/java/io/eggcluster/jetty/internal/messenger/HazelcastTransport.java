@@ -155,19 +155,6 @@ public final class HazelcastTransport extends QueueTransport
         member.<String, Long>getMap(REGISTRY).set(ClusterMessenger.slotOf(process), process.pid());
     }
 
-    /** TEMPORARY (replaced by the messenger's own): the number of worker slots. */
-    public static void setWorkerCount(HazelcastInstance member, int count)
-    {
-        member.<String, Integer>getMap("egg-cluster").set("workers", count);
-    }
-
-    /** TEMPORARY (replaced by the messenger's own): empties a removed worker slot's hold. */
-    public static String retireSlot(HazelcastInstance member, int workerId)
-    {
-        int left = member.getQueue(QUEUE_PREFIX + Transport.workerSlot(workerId)).drainTo(new java.util.ArrayList<>());
-        return left == 0 ? "" : left + " message(s) left in its hold";
-    }
-
     /** The master's side of the registry: the process in this slot is gone. */
     public static void unregister(HazelcastInstance member, Role role, int id)
     {
