@@ -53,6 +53,22 @@ final class Cluster implements AutoCloseable
     static final Pattern RELOAD_DONE = Pattern.compile("reload done in (\\d+) ms: workers \\[(.*)]");
     /** Issue 11, SIGHUP: 1 why. */
     static final Pattern RELOAD_FAILED = Pattern.compile("reload failed: (.*)");
+    /**
+     * 1 role, 2 id, 3 ms, 4 quick deaths in a row: a restart delayed by the backoff (a slot's first death, or one
+     * after 30 s of life, restarts at once with a {@link #RESTARTING} line without "in N ms").
+     */
+    static final Pattern RESTARTING_AFTER_BACKOFF = Pattern.compile(
+        "restarting (agent|worker)#(\\d+) in (\\d+) ms \\(\\d+ restart\\(s\\) of this slot; (\\d+) quick death\\(s\\) in a row");
+    /** 1 role, 2 id, 3 pid, 4 ms of silence: a frozen child found out (it is killed next). */
+    static final Pattern STUCK = Pattern.compile(
+        "(agent|worker)#(\\d+):(\\d+) sent no heartbeat for (\\d+) ms \\(jetty.egg.heartbeatTimeout=\\d+\\): stuck");
+    /** 1 id, 2 why, 3 pid of the replacement: one worker replaced (reload step, recycling). */
+    static final Pattern REPLACED = Pattern.compile("worker#(\\d+) replaced \\((.*)\\): worker#\\d+:(\\d+) serves");
+    /** SIGTTIN: 1 id, 2 pid, 3 the worker count now, 4 the workers. */
+    static final Pattern ADDED = Pattern.compile(
+        "worker#(\\d+) added: worker#\\d+:(\\d+) serves, (\\d+) worker\\(s\\) \\[(.*)]");
+    /** SIGTTOU: 1 id, 2 the worker count now, 3 the workers. */
+    static final Pattern REMOVED = Pattern.compile("worker#(\\d+) removed, (\\d+) worker\\(s\\) \\[([^]]*)]");
     /** {@code worker#N:PID} inside a list of workers: 1 id, 2 pid. */
     static final Pattern WORKER = Pattern.compile("worker#(\\d+):(\\d+)");
     /** Jetty's timestamp at the start of every line the master logs itself. */
