@@ -43,17 +43,36 @@ class ScaleIT
                 assertEquals(Map.of(1, three.get(0), 2, three.get(1), 3, third), Cluster.workers(added.match().group(4)));
                 assertCounts(cluster, three, 3);
                 assertTrue(load.awaitOk(load.snapshot(), 100, 20_000), "load with 3 workers");
+                // keep-alive clients of worker#3, whose drain SIGTTOU must do without failing them
+                LoadClient later = LoadClient.start(LoadClient.Options.keepAlive(cluster.port(), 24).rate(600));
+                try
+                {
+                    assertTrue(later.awaitOk(later.snapshot(), 200, 20_000), "later load: " + later.snapshot());
+                    int held = Cluster.establishedConnections(third, cluster.port());
+                    assertTrue(held > 0, "worker#3 got none of 24 new connections");
 
-                mark = cluster.lineCount();
-                cluster.signalMaster("TTOU");
-                Cluster.Line removed = cluster.awaitMasterLineFrom(Cluster.REMOVED, Duration.ofSeconds(60), mark);
-                System.out.println("scale: " + removed.text());
-                assertEquals("3", removed.match().group(1), removed.text());
-                assertEquals("2", removed.match().group(2), removed.text());
-                assertEquals(Map.of(1, three.get(0), 2, three.get(1)), Cluster.workers(removed.match().group(3)));
-                assertFalse(Cluster.alive(third), "worker#3 " + third + " is gone");
-                assertTrue(cluster.masterLines(Cluster.DIED, mark).isEmpty(), "worker#3 stopped, not died: " +
-                    cluster.output());
+                    mark = cluster.lineCount();
+                    cluster.signalMaster("TTOU");
+                    Cluster.Line removed = cluster.awaitMasterLineFrom(Cluster.REMOVED, Duration.ofSeconds(60), mark);
+                    System.out.println("scale: " + removed.text());
+                    assertEquals("3", removed.match().group(1), removed.text());
+                    assertEquals("2", removed.match().group(2), removed.text());
+                    assertEquals(Map.of(1, three.get(0), 2, three.get(1)), Cluster.workers(removed.match().group(3)));
+                    assertFalse(Cluster.alive(third), "worker#3 " + third + " is gone");
+                    assertTrue(cluster.masterLines(Cluster.DIED, mark).isEmpty(), "worker#3 stopped, not died: " +
+                        cluster.output());
+                    assertTrue(later.awaitOk(later.snapshot(), 200, 20_000), "later load after the removal");
+                    LoadClient.Counts counts = later.stop();
+                    System.out.println("scale: worker#3 held " + held + " keep-alive connections; " + counts);
+                    assertEquals(0, counts.failed(), () -> "keep-alive requests failed: " + counts + "\n" +
+                        String.join("\n", later.failures()));
+                    assertTrue(counts.connClose() + counts.idleClosed() >= held, "each of worker#3's " + held +
+                        " connections was closed cleanly by its drain: " + counts);
+                }
+                finally
+                {
+                    later.stop();
+                }
                 assertCounts(cluster, ready.workerPids(), 2);
                 assertTrue(load.awaitOk(load.snapshot(), 100, 20_000), "load with 2 workers again");
 
