@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole benchmark suite in one go: builds the distribution if it is missing, then HTTP (plain Jetty, 1 and 2
-# workers), messenger (round trip, flood, broadcast), cold start and recovery. Every part prints its own table;
-# raw output under it/target/. QUICK=1 makes every part short.
+# workers), messenger (round trip, flood, broadcast), cold start, recovery and rolling reload. Every part prints its
+# own table; raw output under it/target/. QUICK=1 makes every part short.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -f jetty-module/target/jetty-home/start.jar ] || mvn -B -q package -DskipTests
@@ -15,3 +15,4 @@ echo; echo "== messenger"; bash "$scripts/messenger-bench.sh" | tail -6
 echo; echo "== cold start, first start of a base"; bash "$scripts/startup-figures.sh" | tail -7
 echo; echo "== cold start, restart of a base"; MODE=restart bash "$scripts/startup-figures.sh" | tail -7
 echo; echo "== recovery";   bash "$scripts/recovery-figures.sh" | tail -1
+echo; echo "== rolling reload (SIGHUP) under load"; bash "$scripts/reload-figures.sh" | sed -n '/^summary:/,$p'

@@ -36,9 +36,45 @@ import java.util.regex.Pattern;
  */
 final class Cluster implements AutoCloseable
 {
+    // The master's log lines the tests rely on, in one place (group numbers are part of each pattern's contract).
+
+    /** 1 ms, 2 agent pid, 3 the workers ({@code worker#1:PID, ...}, see {@link #workers}), 4 url. */
     static final Pattern EGG_READY = Pattern.compile(
         "egg-ready in (\\d+) ms: agent agent#0:(\\d+), workers \\[(.*)], serving (\\S+)");
-    private static final Pattern FORKED = Pattern.compile("(agent|worker)#(\\d+):(\\d+) forked");
+    /** 1 role, 2 id, 3 pid: a child (or a replacement, or the standby JVM taking a slot) forked. */
+    static final Pattern FORKED = Pattern.compile("(agent|worker)#(\\d+):(\\d+) forked");
+    /** 1 role, 2 id, 3 pid, 4 ms: a child ready (every webapp deployed, port joined). */
+    static final Pattern READY = Pattern.compile("(agent|worker)#(\\d+):(\\d+) ready in (\\d+) ms");
+    /** 1 role, 2 id, 3 pid, 4 why ({@code exited with exit code 137 (SIGKILL)}). */
+    static final Pattern DIED = Pattern.compile("(agent|worker)#(\\d+):(\\d+) died after egg-ready: (.*)");
+    /** 1 role, 2 id: a dead child's slot is started again. */
+    static final Pattern RESTARTING = Pattern.compile("restarting (agent|worker)#(\\d+)");
+    /** Issue 11, SIGHUP: 1 ms, 2 the new workers ({@code worker#1:PID, ...}, see {@link #workers}). */
+    static final Pattern RELOAD_DONE = Pattern.compile("reload done in (\\d+) ms: workers \\[(.*)]");
+    /** Issue 11, SIGHUP: 1 why. */
+    static final Pattern RELOAD_FAILED = Pattern.compile("reload failed: (.*)");
+    /**
+     * 1 role, 2 id, 3 ms, 4 quick deaths in a row: a restart delayed by the backoff (a slot's first death, or one
+     * after 30 s of life, restarts at once with a {@link #RESTARTING} line without "in N ms").
+     */
+    static final Pattern RESTARTING_AFTER_BACKOFF = Pattern.compile(
+        "restarting (agent|worker)#(\\d+) in (\\d+) ms \\(\\d+ restart\\(s\\) of this slot; (\\d+) quick death\\(s\\) in a row");
+    /** 1 role, 2 id, 3 pid, 4 ms of silence: a frozen child found out (it is killed next). */
+    static final Pattern STUCK = Pattern.compile(
+        "(agent|worker)#(\\d+):(\\d+) sent no heartbeat for (\\d+) ms \\(jetty.egg.heartbeatTimeout=\\d+\\): stuck");
+    /** 1 id, 2 why, 3 pid of the replacement: one worker replaced (reload step, recycling). */
+    static final Pattern REPLACED = Pattern.compile("worker#(\\d+) replaced \\((.*)\\): worker#\\d+:(\\d+) serves");
+    /** SIGTTIN: 1 id, 2 pid, 3 the worker count now, 4 the workers. */
+    static final Pattern ADDED = Pattern.compile(
+        "worker#(\\d+) added: worker#\\d+:(\\d+) serves, (\\d+) worker\\(s\\) \\[(.*)]");
+    /** SIGTTOU: 1 id, 2 the worker count now, 3 the workers. */
+    static final Pattern REMOVED = Pattern.compile("worker#(\\d+) removed, (\\d+) worker\\(s\\) \\[([^]]*)]");
+    /** {@code worker#N:PID} inside a list of workers: 1 id, 2 pid. */
+    static final Pattern WORKER = Pattern.compile("worker#(\\d+):(\\d+)");
+    /** Jetty's timestamp at the start of every line the master logs itself. */
+    private static final Pattern TIMESTAMP = Pattern.compile("^(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\.\\d{3})");
+    private static final java.time.format.DateTimeFormatter TIMESTAMP_FORMAT =
+        java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
 
     private final Path base;
     /**
@@ -200,6 +236,84 @@ final class Cluster implements AutoCloseable
     {
     }
 
+    /**
+     * @param list {@code worker#1:4084, worker#2:4090}
+     * @return the pids by worker id, in the list's order
+     */
+    static Map<Integer, Long> workers(String list)
+    {
+        Map<Integer, Long> workers = new java.util.LinkedHashMap<>();
+        Matcher w = WORKER.matcher(list);
+        while (w.find())
+            workers.put(Integer.parseInt(w.group(1)), Long.parseLong(w.group(2)));
+        return workers;
+    }
+
+    /** A line of output: its index (for {@link #awaitLine}'s {@code from}), its text and the match in it. */
+    record Line(int index, String text, Matcher match)
+    {
+        /** @return the time Jetty logged the line at (the master's own lines carry it), in epoch ms */
+        long millis()
+        {
+            return timestampMillis(text);
+        }
+    }
+
+    /**
+     * @return the first line of the master's own output at or after line {@code from} matching, waiting up to
+     * {@code timeout}
+     */
+    Line awaitMasterLineFrom(Pattern pattern, Duration timeout, int from) throws InterruptedException
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lines)
+        {
+            int seen = from;
+            while (true)
+            {
+                for (; seen < lines.size(); seen++)
+                {
+                    String line = lines.get(seen);
+                    Matcher matcher = pattern.matcher(line);
+                    if (!line.startsWith("[") && matcher.find())
+                        return new Line(seen, line, matcher);
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0)
+                    throw new AssertionError("no line matching /" + pattern + "/ within " + timeout + "; output in " +
+                        base.resolve("cluster.log") + ", last lines:\n" + String.join("\n", lastLines(30)));
+                TimeUnit.NANOSECONDS.timedWait(lines, left);
+            }
+        }
+    }
+
+    /** @return every line of the master's own output from line {@code from} on that matches, now */
+    List<Line> masterLines(Pattern pattern, int from)
+    {
+        List<Line> found = new ArrayList<>();
+        synchronized (lines)
+        {
+            for (int i = from; i < lines.size(); i++)
+            {
+                String line = lines.get(i);
+                Matcher matcher = pattern.matcher(line);
+                if (!line.startsWith("[") && matcher.find())
+                    found.add(new Line(i, line, matcher));
+            }
+        }
+        return found;
+    }
+
+    /** @return the time in Jetty's timestamp at the start of a log line, in epoch ms (this machine's zone) */
+    static long timestampMillis(String line)
+    {
+        Matcher m = TIMESTAMP.matcher(line);
+        if (!m.find())
+            throw new AssertionError("no timestamp in: " + line);
+        return java.time.LocalDateTime.parse(m.group(1), TIMESTAMP_FORMAT).atZone(java.time.ZoneId.systemDefault())
+            .toInstant().toEpochMilli();
+    }
+
     int lineCount()
     {
         synchronized (lines)
@@ -283,9 +397,55 @@ final class Cluster implements AutoCloseable
 
     void signalMaster(String signal) throws IOException, InterruptedException
     {
-        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(master.pid())).inheritIO().start();
+        signal(master.pid(), signal);
+    }
+
+    /** {@code kill -SIGNAL pid}, e.g. HUP, TTIN, STOP, CONT; fails when kill does. */
+    static void signal(long pid, String signal) throws IOException, InterruptedException
+    {
+        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(pid)).inheritIO().start();
         if (kill.waitFor() != 0)
-            throw new AssertionError("kill -" + signal + " " + master.pid() + " failed");
+            throw new AssertionError("kill -" + signal + " " + pid + " failed");
+    }
+
+    /**
+     * The TCP connections a process holds on a local port, from /proc: the socket inodes among its file descriptors
+     * matched against the ESTABLISHED entries of /proc/net/tcp and /proc/net/tcp6 whose local port is {@code port}
+     * (a connection still in a listener's accept queue is in no process's descriptors, so it is not counted).
+     */
+    static int establishedConnections(long pid, int port) throws IOException
+    {
+        Set<String> inodes = new java.util.HashSet<>();
+        try (var fds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/fd")))
+        {
+            for (Path fd : fds)
+            {
+                try
+                {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:["))
+                        inodes.add(target.substring(8, target.length() - 1));
+                }
+                catch (IOException closedMeanwhile)
+                {
+                    // a descriptor closed while listed
+                }
+            }
+        }
+        String localPort = String.format(":%04X", port);
+        int established = 0;
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6"))
+        {
+            List<String> rows = Files.readAllLines(Path.of(table));
+            for (String row : rows.subList(1, rows.size()))
+            {
+                // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ...
+                String[] f = row.trim().split("\\s+");
+                if (f.length > 9 && f[1].endsWith(localPort) && f[3].equals("01") && inodes.contains(f[9]))
+                    established++;
+            }
+        }
+        return established;
     }
 
     /** A plain HTTP/1.0 GET on a new connection (so the kernel picks a worker for each request). */
