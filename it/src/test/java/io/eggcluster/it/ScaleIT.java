@@ -42,6 +42,8 @@ class ScaleIT
                 three.add(third);
                 assertEquals(Map.of(1, three.get(0), 2, three.get(1), 3, third), Cluster.workers(added.match().group(4)));
                 assertCounts(cluster, three, 3);
+                // the apps were told: the workers that were there got egg-pids with the three pids
+                assertTold(cluster, ready.workerPids(), three);
                 assertTrue(load.awaitOk(load.snapshot(), 100, 20_000), "load with 3 workers");
                 // keep-alive clients of worker#3, whose drain SIGTTOU must do without failing them
                 LoadClient later = LoadClient.start(LoadClient.Options.keepAlive(cluster.port(), 24).rate(600));
@@ -74,6 +76,7 @@ class ScaleIT
                     later.stop();
                 }
                 assertCounts(cluster, ready.workerPids(), 2);
+                assertTold(cluster, ready.workerPids(), ready.workerPids());
                 assertTrue(load.awaitOk(load.snapshot(), 100, 20_000), "load with 2 workers again");
 
                 LoadClient.Counts counts = load.stop();
@@ -85,6 +88,24 @@ class ScaleIT
             {
                 load.stop();
             }
+        }
+    }
+
+    /**
+     * Each of {@code pids} answers, and within 15 s the last {@code egg-pids} event each got carries {@code expected}
+     * (the ready workers' pids by workerId).
+     */
+    private static void assertTold(Cluster cluster, List<Long> pids, List<Long> expected) throws Exception
+    {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (true)
+        {
+            Map<Long, Cluster.Response> answers = cluster.getFromEach("/count/workers", pids);
+            if (answers.values().stream().allMatch(a -> a.body().contains("\"eggPids\":" + expected + ",")))
+                return;
+            if (System.nanoTime() > deadline)
+                throw new AssertionError("not every worker was told egg-pids " + expected + ": " + answers);
+            Thread.sleep(200);
         }
     }
 
