@@ -29,7 +29,6 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
-import org.eclipse.jetty.util.component.Dumpable;
 import org.eclipse.jetty.util.component.DumpableCollection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,85 +74,6 @@ public class Master extends ContainerLifeCycle
     private enum Phase
     {
         STARTING_AGENT, STARTING_WORKERS, READY, STOPPING
-    }
-
-    /** One JVM in a slot: the slot's process, or its replacement while that starts. Event loop only. */
-    private static final class Run
-    {
-        final ChildJvm jvm;
-        /** Reported ready (a replacement: ready to take over). */
-        boolean ready;
-        /** Until it must be ready (starting) or gone (draining). */
-        long deadlineNanos;
-        /** Why it is being killed, once it is. */
-        String failure;
-        long lastHeartbeatNanos;
-        /** Stopped with SIGTERM: finishing its requests. */
-        boolean draining;
-        /** Started because the slot's previous process died (for the backoff). */
-        final boolean restart;
-
-        Run(ChildJvm jvm, long timeoutMs, boolean restart)
-        {
-            this.jvm = jvm;
-            this.restart = restart;
-            this.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        }
-
-        String state()
-        {
-            return draining ? "draining" : failure != null ? "failing: " + failure : ready ? "ready" : "starting";
-        }
-    }
-
-    /** A place for a child: the agent, or worker N. A replacement takes its predecessor's slot. */
-    private static final class Slot implements Dumpable
-    {
-        final Role role;
-        final int id;
-        Run run;
-        /** The replacement being started while {@link #run} serves. */
-        Run next;
-        int restarts;
-        final RestartBackoff backoff = new RestartBackoff();
-        /** A restart waiting for its backoff delay. */
-        boolean restartPending;
-        long restartAtNanos;
-        /** Being removed (SIGTTOU): not restarted. */
-        boolean removing;
-
-        Slot(Role role, int id)
-        {
-            this.role = role;
-            this.id = id;
-        }
-
-        String name()
-        {
-            return role.id() + "#" + id;
-        }
-
-        boolean serving()
-        {
-            return run != null && run.ready && !run.draining && run.failure == null;
-        }
-
-        @Override
-        public void dump(Appendable out, String indent) throws IOException
-        {
-            out.append(toString()).append(System.lineSeparator());
-        }
-
-        @Override
-        public String toString()
-        {
-            // read off the event loop for a dump: a moment's view
-            Run current = run;
-            Run replacement = next;
-            return name() + " " + (current == null ? "- " + (restartPending ? "restart pending" : "empty") :
-                current.jvm + " " + current.state()) + (replacement == null ? "" : ", replacement " + replacement.jvm +
-                " " + replacement.state()) + ", restarted " + restarts + " time(s)";
-        }
     }
 
     /** What the queue of changes runs, one at a time. */
