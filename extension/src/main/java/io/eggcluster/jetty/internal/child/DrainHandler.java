@@ -7,6 +7,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.NetworkConnector;
@@ -29,8 +32,9 @@ import org.slf4j.LoggerFactory;
  *   <li>closes the listening sockets first (as each connector's own shutdown does), so new connections go to the
  *   other workers sharing the port, and logs {@code draining};</li>
  *   <li>keeps serving: the request in flight completes, and a request that comes during the drain on a connection
- *   this worker already holds is served too. Jetty answers it with {@code Connection: close} (its HTTP/1.1
- *   connection sends nothing persistent once its connector is shut down) and closes the connection after it; idle
+ *   this worker already holds is served too, with {@code Connection: close} (set here for HTTP/1.x: Jetty's
+ *   connection sends nothing persistent once its connector's own shutdown has begun, which may come a moment after
+ *   this one's) and the connection is closed after it; idle
  *   connections are closed by the connectors' shutdown idle timeout (1 s by default,
  *   {@code jetty.graceful.shutdownIdleTimeout});</li>
  *   <li>completes its part of the shutdown when no request is in flight any more, and logs {@code drained}.</li>
@@ -114,7 +118,13 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
             return false;
         inFlight.incrementAndGet();
         if (shutdown.isShutdown())
+        {
             servedDuringDrain.incrementAndGet();
+            // the last response on this connection, whether the connector's own shutdown (which makes HTTP/1.1
+            // responses non-persistent) has begun yet or not: the client reconnects, to another worker
+            if (request.getConnectionMetaData().getHttpVersion().getVersion() < HttpVersion.HTTP_2.getVersion())
+                response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+        }
         Tracked tracked = new Tracked(callback);
         boolean handled;
         try
