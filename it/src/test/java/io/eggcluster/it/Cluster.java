@@ -200,6 +200,12 @@ final class Cluster implements AutoCloseable
      */
     Matcher awaitLine(Pattern pattern, Duration timeout, int from, boolean masterOnly) throws InterruptedException
     {
+        return scan(pattern, timeout, from, masterOnly).match();
+    }
+
+    /** Waits up to {@code timeout} for the first line at or after {@code from} that matches. */
+    private Line scan(Pattern pattern, Duration timeout, int from, boolean masterOnly) throws InterruptedException
+    {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (lines)
         {
@@ -211,7 +217,7 @@ final class Cluster implements AutoCloseable
                     String line = lines.get(seen);
                     Matcher matcher = pattern.matcher(line);
                     if ((!masterOnly || !line.startsWith("[")) && matcher.find())
-                        return matcher;
+                        return new Line(seen, line, matcher);
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0)
@@ -265,26 +271,7 @@ final class Cluster implements AutoCloseable
      */
     Line awaitMasterLineFrom(Pattern pattern, Duration timeout, int from) throws InterruptedException
     {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (lines)
-        {
-            int seen = from;
-            while (true)
-            {
-                for (; seen < lines.size(); seen++)
-                {
-                    String line = lines.get(seen);
-                    Matcher matcher = pattern.matcher(line);
-                    if (!line.startsWith("[") && matcher.find())
-                        return new Line(seen, line, matcher);
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0)
-                    throw new AssertionError("no line matching /" + pattern + "/ within " + timeout + "; output in " +
-                        base.resolve("cluster.log") + ", last lines:\n" + String.join("\n", lastLines(30)));
-                TimeUnit.NANOSECONDS.timedWait(lines, left);
-            }
-        }
+        return scan(pattern, timeout, from, true);
     }
 
     /** @return every line of the master's own output from line {@code from} on that matches, now */

@@ -126,18 +126,28 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
                 response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
         }
         Tracked tracked = new Tracked(callback);
+        return handle(next, request, response, tracked, tracked::end);
+    }
+
+    /**
+     * Hands the request to {@code next} with a wrapped callback, and runs {@code ended} (once: the wrapper's own
+     * guard) when the callback will never be called: {@code next} threw, or did not take the request.
+     */
+    static boolean handle(Handler next, Request request, Response response, Callback wrapped, Runnable ended)
+        throws Exception
+    {
         boolean handled;
         try
         {
-            handled = next.handle(request, response, tracked);
+            handled = next.handle(request, response, wrapped);
         }
         catch (Throwable x)
         {
-            tracked.end();
+            ended.run();
             throw x;
         }
         if (!handled)
-            tracked.end();
+            ended.run();
         return handled;
     }
 

@@ -89,19 +89,7 @@ public class RequestCounter extends Handler.Wrapper
         if (next == null)
             return false;
         Counted counted = new Counted(callback);
-        boolean handled;
-        try
-        {
-            handled = next.handle(request, response, counted);
-        }
-        catch (Throwable x)
-        {
-            counted.count();
-            throw x;
-        }
-        if (!handled)
-            counted.count();
-        return handled;
+        return DrainHandler.handle(next, request, response, counted, counted::count);
     }
 
     @ManagedAttribute("Requests completed")
