@@ -95,7 +95,7 @@ public final class Control
      */
     public static String failed(String reason)
     {
-        return FAILED + " " + reason.replaceAll("\\s*[\\r\\n]+\\s*", " | ");
+        return withReason(FAILED, reason);
     }
 
     /**
@@ -103,9 +103,7 @@ public final class Control
      */
     public static String failure(String line)
     {
-        if (line.equals(FAILED))
-            return "";
-        return line.startsWith(FAILED + " ") ? line.substring(FAILED.length() + 1).trim() : null;
+        return reasonOf(FAILED, line);
     }
 
     public static String heartbeat()
@@ -119,7 +117,7 @@ public final class Control
      */
     public static String recycle(String reason)
     {
-        return RECYCLE + " " + reason.replaceAll("\\s*[\\r\\n]+\\s*", " | ");
+        return withReason(RECYCLE, reason);
     }
 
     /**
@@ -127,9 +125,21 @@ public final class Control
      */
     public static String recycling(String line)
     {
-        if (line.equals(RECYCLE))
+        return reasonOf(RECYCLE, line);
+    }
+
+    /** {@code word reason}, the reason's line breaks folded so the message stays one line. */
+    private static String withReason(String word, String reason)
+    {
+        return word + " " + reason.replaceAll("\\s*[\\r\\n]+\\s*", " | ");
+    }
+
+    /** @return the reason after {@code word} in {@code line}, "" for the bare word, null when the line is another */
+    private static String reasonOf(String word, String line)
+    {
+        if (line.equals(word))
             return "";
-        return line.startsWith(RECYCLE + " ") ? line.substring(RECYCLE.length() + 1).trim() : null;
+        return line.startsWith(word + " ") ? line.substring(word.length() + 1).trim() : null;
     }
 
     public static String eggReady()
