@@ -39,6 +39,7 @@ static-deploy
 
 [lib]
 lib/egg-cluster/*.jar
+lib/jetty-util-ajax-${jetty.version}.jar
 
 [xml]
 etc/egg-cluster.xml
@@ -84,6 +85,17 @@ jetty.server.addHiddenClasses+=,com.hazelcast.
 # jetty.egg.maxRequestsJitter=0
 # jetty.egg.maxWorkerRss=0
 # jetty.egg.minWorkerLifetime=10000
+
+## The dashboard (a live page of every process, read-only) and the Prometheus endpoint /metrics, served by the
+## master on this port; off when empty. Bound to admin.host, the loopback address unless you say otherwise: the
+## page shows pids, memory and traffic, so expose it only where operators alone can reach it.
+# jetty.egg.admin.port=
+# jetty.egg.admin.host=127.0.0.1
+
+## A log file per process (master, agent, worker-N) in this directory of the jetty base, a new file each day;
+## files older than logRetainDays days are deleted. Empty: no files, the console only.
+# jetty.egg.logDir=logs
+# jetty.egg.logRetainDays=7
 
 ## Extra JVM options for every child, separated by spaces, after the options the master JVM was given.
 # jetty.egg.jvmArgs=

@@ -33,6 +33,10 @@ public class EggConfig
     static final String MAX_REQUESTS_JITTER = "jetty.egg.maxRequestsJitter";
     static final String MAX_WORKER_RSS = "jetty.egg.maxWorkerRss";
     static final String MIN_WORKER_LIFETIME = "jetty.egg.minWorkerLifetime";
+    static final String ADMIN_HOST = "jetty.egg.admin.host";
+    static final String ADMIN_PORT = "jetty.egg.admin.port";
+    static final String LOG_DIR = "jetty.egg.logDir";
+    static final String LOG_RETAIN_DAYS = "jetty.egg.logRetainDays";
     /** More workers than this is a typo, not a machine: each is a JVM of 100+ MB. */
     public static final int MAX_WORKERS = 256;
     /**
@@ -70,6 +74,10 @@ public class EggConfig
     private String maxRequestsJitter = "0";
     private String maxWorkerRss = "0";
     private String minWorkerLifetime = "10000";
+    private String adminHost = "127.0.0.1";
+    private String adminPort = "";
+    private String logDir = "logs";
+    private String logRetainDays = "7";
     private String jettyHome;
     private String jettyBase;
 
@@ -205,6 +213,30 @@ public class EggConfig
             this.minWorkerLifetime = ms;
     }
 
+    public void setAdminHost(String host)
+    {
+        if (host != null)
+            this.adminHost = host;
+    }
+
+    public void setAdminPort(String port)
+    {
+        if (port != null)
+            this.adminPort = port;
+    }
+
+    public void setLogDir(String dir)
+    {
+        if (dir != null)
+            this.logDir = dir;
+    }
+
+    public void setLogRetainDays(String days)
+    {
+        if (days != null)
+            this.logRetainDays = days;
+    }
+
     public void setJettyHome(String jettyHome)
     {
         if (jettyHome != null)
@@ -236,7 +268,8 @@ public class EggConfig
         EggSettings settings = null;
         for (Runnable check : List.<Runnable>of(this::workers, this::agentStartTimeoutMs,
             this::workerStartTimeoutMs, this::stopTimeoutMs, this::restartLimit, this::restartWindowMs, this::maxMessageBytes, this::queueCapacity,
-            this::checkQueueBytes, this::hazelcastPort, this::hazelcastMembers, this::standby, this::classDataSharing, this::health))
+            this::checkQueueBytes, this::hazelcastPort, this::hazelcastMembers, this::standby, this::classDataSharing, this::health,
+            this::operations))
         {
             try
             {
@@ -252,7 +285,23 @@ public class EggConfig
         return new EggSettings(workers(), agentStartTimeoutMs(), workerStartTimeoutMs(), stopTimeoutMs(),
             restartLimit(), restartWindowMs(), jvmArgs(), standby(), classDataSharing(), maxMessageBytes(),
             queueCapacity(), checkQueueBytes(), hazelcastHost(), hazelcastPort(), webappsDir(), jettyHome, jettyBase,
-            health());
+            health(), operations());
+    }
+
+    /**
+     * @return the dashboard's address and the log files' place; an empty port is no dashboard
+     */
+    EggSettings.Operations operations()
+    {
+        List<String> errors = new ArrayList<>();
+        String host = adminHost == null || adminHost.isBlank() ? "127.0.0.1" : adminHost.trim();
+        int port = adminPort == null || adminPort.isBlank() ? 0 :
+            (int)check(errors, () -> integer(ADMIN_PORT, adminPort, 1, 65535));
+        String dir = logDir == null ? "" : logDir.trim();
+        int days = (int)check(errors, () -> integer(LOG_RETAIN_DAYS, logRetainDays, 1, 36500));
+        if (!errors.isEmpty())
+            throw new IllegalArgumentException(String.join("; ", errors));
+        return new EggSettings.Operations(host, port, dir, days);
     }
 
     /**

@@ -21,8 +21,23 @@ public record EggSettings(int workers, long agentStartTimeoutMs, long workerStar
                           int restartLimit, long restartWindowMs, List<String> jvmArgs, boolean standby,
                           boolean classDataSharing, int maxMessageBytes, int queueCapacity, Long queueBytesSetting,
                           String hazelcastHost, int hazelcastPort, String webappsDir, String jettyHome,
-                          String jettyBase, Health health)
+                          String jettyBase, Health health, Operations operations)
 {
+    /**
+     * What operators see: the dashboard and the log files.
+     *
+     * @param adminHost {@code jetty.egg.admin.host}: the address the dashboard binds
+     * @param adminPort {@code jetty.egg.admin.port}: the dashboard's and {@code /metrics}' port; 0 = no dashboard
+     * @param logDir {@code jetty.egg.logDir}: where each process's log file is written, relative to the jetty base;
+     *               empty = no log files (the console only)
+     * @param logRetainDays {@code jetty.egg.logRetainDays}: log files older than this many days are deleted
+     */
+    public record Operations(String adminHost, int adminPort, String logDir, int logRetainDays)
+    {
+        /** The defaults, as {@link EggConfig} has them: for tests that do not care. */
+        public static final Operations DEFAULT = new Operations("127.0.0.1", 0, "logs", 7);
+    }
+
     /**
      * How the master tells a stuck or worn child, and replaces it.
      *

@@ -58,7 +58,8 @@ class LauncherTest
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
         ChildCommand command = ChildCommand.of(java.toString(), List.of("-jar", "start.jar"), List.of());
         EggSettings settings = new EggSettings(2, 60_000, 60_000, 5_000, 60, 60_000, List.of(), false, false,
-            1 << 20, 10_000, null, "127.0.0.1", 0, "webapps", "/home", base.toString(), EggSettings.Health.DEFAULT);
+            1 << 20, 10_000, null, "127.0.0.1", 0, "webapps", "/home", base.toString(), EggSettings.Health.DEFAULT,
+            EggSettings.Operations.DEFAULT);
         BlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
         launcher = new Launcher(settings, command, Map.of("jetty.base", base.toString()), Map.of(),
             new ControlServer(), events::add, () -> true);
