@@ -44,6 +44,10 @@ lib/jetty-util-ajax-${jetty.version}.jar
 [xml]
 etc/egg-cluster.xml
 
+[files]
+# the command line (start, stop, status, reload, scale, logs); run it as sh bin/egg-cluster if it lost its x bit
+basehome:modules/egg-cluster/egg-cluster.sh|bin/egg-cluster
+
 [ini]
 # webapps see the API package (io.eggcluster.jetty.api) from the server, never their own copy, and never the internals
 jetty.server.addProtectedClasses+=,io.eggcluster.jetty.api.

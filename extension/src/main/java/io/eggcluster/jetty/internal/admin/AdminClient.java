@@ -283,8 +283,12 @@ public final class AdminClient
                         " worker(s), egg-ready in " + cluster.get("eggReadyMs") + " ms, serving " + cluster.get("url"));
                     return OK;
                 }
-                last = ours ? "state " + cluster.get("state")
-                    : "the socket answers for another master: " + abbreviate(new Json().toJSON(answer));
+                if (!Boolean.TRUE.equals(answer.get("ok")))
+                    last = StatusTable.text(answer.get("error"));
+                else if (ours)
+                    last = "state " + cluster.get("state");
+                else
+                    last = "the socket answers for another master: " + abbreviate(new Json().toJSON(answer));
             }
             catch (NotRunning x)
             {

@@ -129,7 +129,7 @@ final class StatusTable
         return String.valueOf(value);
     }
 
-    /** @return {@code 12s}, {@code 5m 12s}, {@code 3h 05m}, {@code 2d 03h}; sub-second: {@code 0.4s} */
+    /** @return {@code 0.4s}, {@code 9.9s}, {@code 12s}, {@code 5m 12s}, {@code 3h 05m}, {@code 2d 03h} */
     static String duration(Object millis)
     {
         if (millis == null)
@@ -139,8 +139,8 @@ final class StatusTable
         long ms = number.longValue();
         if (ms < 0)
             return "?";
-        if (ms < 1000)
-            return String.format(Locale.ROOT, "%.1fs", ms / 1000.0);
+        if (ms < 10_000)
+            return String.format(Locale.ROOT, "%.1fs", Math.floor(ms / 100.0) / 10);
         long s = ms / 1000;
         if (s < 60)
             return s + "s";

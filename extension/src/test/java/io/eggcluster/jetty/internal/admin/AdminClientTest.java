@@ -116,7 +116,7 @@ class AdminClientTest
         assertEquals(0, run.status(), run.err());
         assertEquals(List.of("{\"command\":\"status\"}"), master.requests);
         String[] lines = run.out().split("\n");
-        assertEquals("egg-cluster ready, up 1h 02m, egg-ready in 4s (4838 ms), 2 worker(s), serving " +
+        assertEquals("egg-cluster ready, up 1h 02m, egg-ready in 4.8s (4838 ms), 2 worker(s), serving " +
             "http://127.0.0.1:8080/", lines[0]);
         assertEquals("master pid 4049, base /srv/shop; jetty 12.1.12", lines[1]);
         assertEquals("", lines[2]);
@@ -283,8 +283,12 @@ class AdminClientTest
     {
         Process process = sleeper();
         AtomicInteger asked = new AtomicInteger();
-        serve(request -> asked.incrementAndGet() < 3 ? statusAnswer(process.pid(), "starting")
-            : statusAnswer(process.pid(), "ready"));
+        serve(request -> switch (asked.incrementAndGet())
+        {
+            case 1 -> "{\"ok\":false,\"error\":\"the master is starting: no status yet\"}";
+            case 2 -> statusAnswer(process.pid(), "starting");
+            default -> statusAnswer(process.pid(), "ready");
+        });
         Run run = run("await-ready", "--pid", String.valueOf(process.pid()), "--timeout", "30");
         assertEquals(0, run.status(), run.err());
         assertEquals(3, asked.get());
@@ -365,6 +369,8 @@ class AdminClientTest
     {
         assertEquals("-", StatusTable.duration(null));
         assertEquals("0.4s", StatusTable.duration(400L));
+        assertEquals("9.9s", StatusTable.duration(9_999L));
+        assertEquals("10s", StatusTable.duration(10_000L));
         assertEquals("59s", StatusTable.duration(59_999L));
         assertEquals("5m 12s", StatusTable.duration(312_000L));
         assertEquals("3h 05m", StatusTable.duration(11_100_000L));

@@ -1,0 +1,296 @@
+#!/bin/sh
+# bin/egg-cluster: start, stop, status, reload, scale and logs of the egg cluster of this jetty base.
+# Installed by the egg-cluster module ([files] of modules/egg-cluster.mod); do not edit it in a jetty base.
+# Plain POSIX sh. The base is the directory above this script's (symlinks resolved), never $JETTY_BASE or the current
+# directory, so that a command always acts on the cluster of the base it belongs to. Everything but start and logs is
+# done by the Java client io.eggcluster.jetty.internal.admin.AdminClient over the control socket
+# work/egg-cluster/admin.sock (owner only): this script never signals a process.
+
+set -u
+
+usage()
+{
+    cat <<EOF
+Usage: bin/egg-cluster COMMAND [OPTIONS]     (or: sh bin/egg-cluster ...)
+
+Operates the egg cluster of the jetty base ${BASE:-this script is in}.
+
+  start [--daemon] [--timeout S] [--workers N] [--port P] [NAME=VALUE ...] [-- START.JAR ARGS ...]
+        Starts the cluster: java -jar \$JETTY_HOME/start.jar in the base, with the properties given.
+        Without --daemon java replaces this script (its pid is the script's: for systemd Type=notify).
+        With --daemon it runs in the background (output appended to logs/egg-cluster.out) and this
+        returns 0 once the cluster is egg-ready, or 1 with the reason and its last output lines if the
+        master exits first or S seconds pass (--timeout, default 120; the master is then stopped).
+        --workers N   jetty.egg.workers=N (1..256, or auto)
+        --port P      jetty.http.port=P (1..65535)
+  stop [--timeout S]
+        Asks this base's master, through its control socket, to stop, then waits until that master
+        has exited (default 60 s; at the timeout: exit 1, nothing is killed). Not running: exit 0.
+  status [--json]
+        The cluster (state, uptime, egg-ready, versions, change under way) and one row per process.
+        --json: the status as JSON. Not running: exit 3.
+  reload [--timeout S]
+        Rolling reload of the workers (a new JVM each, started before the old one drains); returns
+        when done: 0, or 1 with the reason it failed. No limit on the wait unless --timeout.
+  scale N [--timeout S]
+        Adds or removes workers (1..256) until there are N; returns when there are: 0, or 1 with
+        the reason it was refused or failed.
+  logs [-f] [NAME]
+        Prints (-f: the last lines, then follows) the newest log file of NAME: master (the default:
+        every process's lines, each prefixed with its process), agent, worker-1, worker-2, ...
+  help  This text.
+
+Environment: JETTY_HOME (else ../jetty-home next to the base, if it has start.jar), JAVA_HOME (else
+java on the PATH), JAVA_OPTIONS (JVM options for start).
+Exit status: 0 done, 1 failed, 2 bad usage, 3 not running.
+EOF
+}
+
+# bad usage: the reason and the usage text on stderr, exit 2
+usage_error()
+{
+    printf 'egg-cluster: %s\n\n' "$1" >&2
+    usage >&2
+    exit 2
+}
+
+fail()
+{
+    printf 'egg-cluster: %s\n' "$1" >&2
+    exit 1
+}
+
+# $1 is a whole number within $2..$3 (at most 5 digits)
+in_range()
+{
+    case $1 in
+        '' | *[!0-9]*) return 1 ;;
+    esac
+    [ ${#1} -le 5 ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
+}
+
+# the base: the directory above this script's, with symlinks to the script resolved
+script=$0
+while [ -h "$script" ]; do
+    link=$(ls -ld "$script" | sed 's/^.* -> //')
+    case $link in
+        /*) script=$link ;;
+        *) script=$(dirname "$script")/$link ;;
+    esac
+done
+BASE=$(cd "$(dirname "$script")/.." && pwd -P) || fail "cannot find the jetty base above $script"
+PID_FILE=$BASE/work/egg-cluster/egg-cluster.pid
+OUT=$BASE/logs/egg-cluster.out
+
+find_java()
+{
+    if [ -n "${JAVA_HOME:-}" ]; then
+        JAVA=$JAVA_HOME/bin/java
+        [ -x "$JAVA" ] || fail "JAVA_HOME=$JAVA_HOME has no bin/java"
+    else
+        JAVA=$(command -v java) || fail "no java on the PATH: set JAVA_HOME"
+    fi
+}
+
+find_jetty_home()
+{
+    if [ -n "${JETTY_HOME:-}" ]; then
+        [ -f "$JETTY_HOME/start.jar" ] || fail "JETTY_HOME=$JETTY_HOME has no start.jar"
+    elif [ -f "$BASE/../jetty-home/start.jar" ]; then
+        JETTY_HOME=$(cd "$BASE/../jetty-home" && pwd -P) || fail "cannot enter $BASE/../jetty-home"
+    else
+        fail "set JETTY_HOME to the Jetty 12.1 distribution (no JETTY_HOME in the environment, and no ../jetty-home/start.jar next to $BASE)"
+    fi
+}
+
+# the first existing file among the arguments (a resolved glob)
+first_file()
+{
+    for f in "$@"; do
+        if [ -f "$f" ]; then
+            printf '%s' "$f"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# runs the control socket's client: AdminClient --base BASE "$@"; a usage error (2) adds the usage text
+client()
+{
+    find_java
+    find_jetty_home
+    ext=$BASE/lib/egg-cluster/egg-cluster-extension.jar
+    [ -f "$ext" ] || fail "no $ext: is the egg-cluster module installed in this base?"
+    ajax=$(first_file "$JETTY_HOME"/lib/jetty-util-ajax-*.jar) || fail "no jetty-util-ajax jar in $JETTY_HOME/lib"
+    util=$(first_file "$JETTY_HOME"/lib/jetty-util-[0-9]*.jar) || fail "no jetty-util jar in $JETTY_HOME/lib"
+    # a small JVM that starts fast: C1 only, the JDK's class data sharing archive, serial GC
+    "$JAVA" -XX:TieredStopAtLevel=1 -Xshare:auto -XX:+UseSerialGC -cp "$ext:$ajax:$util" \
+        io.eggcluster.jetty.internal.admin.AdminClient --base "$BASE" "$@"
+    status=$?
+    if [ $status -eq 2 ]; then
+        printf '\n' >&2
+        usage >&2
+    fi
+    return $status
+}
+
+# The log file of process $1 (master, agent, worker-N): the newest logs/$1.*.log (Jetty's RolloverFileOutputStream
+# names them logs/master.2026_12_01.log), else logs/$1.log, else for the master the daemon's output.
+log_file()
+{
+    newest=$(ls -t "$BASE/logs/$1".*.log 2>/dev/null | head -n 1)
+    if [ -n "$newest" ]; then
+        printf '%s' "$newest"
+    elif [ -f "$BASE/logs/$1.log" ]; then
+        printf '%s' "$BASE/logs/$1.log"
+    elif [ "$1" = master ] && [ -f "$OUT" ]; then
+        printf '%s' "$OUT"
+    else
+        return 1
+    fi
+}
+
+start()
+{
+    daemon=false
+    timeout=120
+    # the words left in "$@" after the loop are start.jar's: each word is taken from the front and, if it is
+    # start.jar's, put back at the end
+    n=$#
+    while [ "$n" -gt 0 ]; do
+        word=$1
+        shift
+        n=$((n - 1))
+        case $word in
+            --daemon)
+                daemon=true ;;
+            --workers | --port | --timeout)
+                [ "$n" -gt 0 ] || usage_error "$word needs a value"
+                value=$1
+                shift
+                n=$((n - 1))
+                case $word in
+                    --workers)
+                        [ "$value" = auto ] || in_range "$value" 1 256 ||
+                            usage_error "--workers must be 1..256 or auto, not '$value'"
+                        set -- "$@" "jetty.egg.workers=$value" ;;
+                    --port)
+                        in_range "$value" 1 65535 || usage_error "--port must be 1..65535, not '$value'"
+                        set -- "$@" "jetty.http.port=$value" ;;
+                    --timeout)
+                        in_range "$value" 1 86400 || usage_error "--timeout must be 1..86400 seconds, not '$value'"
+                        timeout=$value ;;
+                esac ;;
+            --)
+                while [ "$n" -gt 0 ]; do
+                    set -- "$@" "$1"
+                    shift
+                    n=$((n - 1))
+                done ;;
+            -h | --help)
+                usage
+                exit 0 ;;
+            -*)
+                usage_error "start: unknown option '$word' (start.jar's options go after --)" ;;
+            [A-Za-z]*=*)
+                set -- "$@" "$word" ;;
+            *)
+                usage_error "start: unexpected '$word' (start.jar arguments are NAME=VALUE, or go after --)" ;;
+        esac
+    done
+
+    find_java
+    find_jetty_home
+    running=$(client probe 2>/dev/null) &&
+        fail "a cluster is already running on $BASE (master pid $running): egg-cluster stop first"
+    cd "$BASE" || fail "cannot enter $BASE"
+    mkdir -p work && (umask 077 && mkdir -p work/egg-cluster) || fail "cannot make $BASE/work/egg-cluster"
+
+    if [ "$daemon" = false ]; then
+        # the java process takes this shell's pid: systemd (Type=notify, KillMode=mixed) sees the master itself
+        echo $$ > "$PID_FILE"
+        set -f
+        # shellcheck disable=SC2086 # JAVA_OPTIONS is a list of words
+        exec "$JAVA" ${JAVA_OPTIONS:-} -jar "$JETTY_HOME/start.jar" "$@"
+    fi
+
+    mkdir -p logs || fail "cannot make $BASE/logs"
+    printf '%s egg-cluster start --daemon\n' "$(date '+%Y-%m-%d %H:%M:%S')" >> "$OUT" || fail "cannot write $OUT"
+    lines=$(wc -l < "$OUT")
+    # a non-interactive shell starts background commands with SIGINT ignored, which a JVM never handles
+    default_int=
+    if env --default-signal=INT true 2>/dev/null; then
+        default_int="env --default-signal=INT"
+    fi
+    detach=
+    if command -v setsid >/dev/null 2>&1; then
+        detach=setsid
+    fi
+    (
+        set -f
+        # setsid: a session of its own, no terminal (no SIGHUP, which the master takes for a reload, when the
+        # terminal closes); it runs java in place (this background job does not lead its process group), so $! is
+        # the master's pid
+        # shellcheck disable=SC2086
+        $detach $default_int "$JAVA" ${JAVA_OPTIONS:-} -jar "$JETTY_HOME/start.jar" "$@" < /dev/null >> "$OUT" 2>&1 &
+        echo $! > "$PID_FILE"
+    )
+    pid=$(cat "$PID_FILE") || fail "cannot read $PID_FILE"
+    if client await-ready --pid "$pid" --timeout "$timeout"; then
+        exit 0
+    fi
+    printf 'egg-cluster: start failed; the last lines of %s:\n' "$OUT" >&2
+    tail -n +$((lines + 1)) "$OUT" | tail -n 40 >&2
+    exit 1
+}
+
+logs()
+{
+    follow=false
+    name=master
+    named=false
+    for word in "$@"; do
+        case $word in
+            -f | --follow)
+                follow=true ;;
+            -*)
+                usage_error "logs: unknown option '$word'" ;;
+            *)
+                [ "$named" = false ] || usage_error "logs: one NAME only, not '$word' too"
+                case $word in
+                    *[!A-Za-z0-9_-]* | -*) usage_error "logs: NAME is master, agent, worker-1, ..., not '$word'" ;;
+                esac
+                name=$word
+                named=true ;;
+        esac
+    done
+    file=$(log_file "$name") || fail "no log file of $name in $BASE/logs (looked for $name.*.log and $name.log)"
+    if [ "$follow" = true ]; then
+        exec tail -n 50 -f "$file"
+    fi
+    exec cat "$file"
+}
+
+[ $# -gt 0 ] || usage_error "no command"
+command=$1
+shift
+case $command in
+    start)
+        start "$@" ;;
+    stop)
+        client stop "$@"
+        status=$?
+        [ $status -ne 0 ] || rm -f "$PID_FILE"
+        exit $status ;;
+    status | reload | scale)
+        client "$command" "$@"
+        exit $? ;;
+    logs)
+        logs "$@" ;;
+    help | -h | --help)
+        usage
+        exit 0 ;;
+    *)
+        usage_error "unknown command '$command'" ;;
+esac
