@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
+import io.eggcluster.it.wars.FailingListener;
 import org.eclipse.jetty.util.ajax.JSON;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -126,6 +127,19 @@ class CliIT
         assertEquals(Set.of(1, 2), workers(first.statusJson()).keySet(), down.out());
         assertFalse(alive(three.get(3)), "worker#3 is gone: " + three);
         System.out.println("cli: scale: " + up.out().trim() + " / " + down.out().trim());
+
+        // a reload that fails (the next version of the app cannot start): exit 1 with the master's reason, and the
+        // workers that served serve on
+        Map<Integer, Long> serving = workers(first.statusJson());
+        TestWars.withListenerWar("broken", FailingListener.class).accept(first.dir);
+        Result failed = first.run(Duration.ofSeconds(180), "reload");
+        System.out.println("cli: a failed reload: " + failed.err().trim());
+        assertEquals(1, failed.status(), failed.toString());
+        assertTrue(failed.err().startsWith("egg-cluster: reload failed: "), failed.err());
+        assertTrue(failed.err().contains("worker#1"), "names the replacement that failed: " + failed.err());
+        assertEquals(serving, workers(first.statusJson()));
+        serving.values().forEach(pid -> assertTrue(alive(pid), "worker " + pid + " serves on"));
+        Files.delete(first.dir.resolve("webapps/broken.war"));
 
         // a second cluster on another base: the first's stop leaves it alone
         int port2 = Cluster.freePort();

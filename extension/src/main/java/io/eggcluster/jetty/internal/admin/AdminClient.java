@@ -483,9 +483,12 @@ public final class AdminClient
         return result;
     }
 
+    /** The master's reason, said once: {@code reload failed: ...} as it is, another prefixed with what failed. */
     private int refused(String what, Map<String, Object> answer)
     {
-        return failed(what + " failed: " + StatusTable.text(answer.get("error")));
+        String error = StatusTable.text(answer.get("error"));
+        String command = what.split(" ")[0];
+        return failed(error.startsWith(command) ? error : what + " failed: " + error);
     }
 
     private int failed(String why)

@@ -176,8 +176,11 @@ class AdminClientTest
         Run run = run("reload");
         assertEquals(1, run.status());
         assertEquals("", run.out());
-        assertEquals("egg-cluster: reload failed: reload failed: worker#1:2210 did not start\n", run.err());
-        assertEquals(1, run("scale", "2").status());
+        assertEquals("egg-cluster: reload failed: worker#1:2210 did not start\n", run.err());
+        Run scale = run("scale", "2");
+        assertEquals(1, scale.status());
+        assertEquals("egg-cluster: scale to 2 worker(s) failed: reload failed: worker#1:2210 did not start\n",
+            scale.err());
         assertEquals(1, run("status").status());
     }
 
