@@ -225,6 +225,56 @@ class CliIT
         assertTrue(stop.out().contains("not running"), stop.out());
     }
 
+    @Test
+    void startInTheForegroundIsTheMasterItself() throws Exception
+    {
+        Base base = base("clifg");
+        int port = Cluster.freePort();
+        List<String> command = new ArrayList<>(List.of("sh", base.dir.resolve("bin/egg-cluster").toString(), "start",
+            "--workers", "1", "--port", String.valueOf(port), "jetty.http.host=127.0.0.1"));
+        ProcessBuilder builder = base.environment(new ProcessBuilder(command))
+            .redirectErrorStream(true).redirectOutput(base.dir.resolve("foreground.out").toFile());
+        Process script = builder.start();
+        see(script.pid());
+        Map<String, Object> status = base.awaitStatus(Duration.ofSeconds(120),
+            s -> "ready".equals(((Map<?, ?>)s.get("cluster")).get("state")));
+        // exec: the java process has the script's pid (what systemd's Type=notify and KillMode=mixed need)
+        assertEquals(script.pid(), ((Number)((Map<?, ?>)status.get("cluster")).get("pid")).longValue());
+        assertEquals(script.pid(), base.pidFromFile());
+        assertEquals(200, get(port, "/pid").status());
+        Set<Long> pids = pids(status);
+
+        Result stop = base.run(Duration.ofSeconds(90), "stop");
+        assertEquals(0, stop.status(), stop.toString());
+        assertTrue(script.waitFor(30, TimeUnit.SECONDS), "the foreground start returned");
+        assertEquals(0, script.exitValue(), "the master's exit status, as the script's");
+        for (long pid : pids)
+            assertFalse(alive(pid), "process " + pid + " is gone");
+    }
+
+    @Test
+    void logsPrintsTheNewestFileOfAProcess() throws Exception
+    {
+        Base base = base("clilogs");
+        Path logs = Files.createDirectories(base.dir.resolve("logs"));
+        Files.writeString(logs.resolve("worker-1.2026_11_30.log"), "old\n");
+        Files.writeString(logs.resolve("worker-1.2026_12_01.log"), "new\n");
+        Files.writeString(logs.resolve("worker-10.2026_12_02.log"), "not worker-1\n");
+        Files.setLastModifiedTime(logs.resolve("worker-1.2026_11_30.log"),
+            java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 86_400_000L));
+        Result worker = base.run(Duration.ofSeconds(30), "logs", "worker-1");
+        assertEquals(new Result(0, "new\n", ""), worker);
+        // the master without a file of its own: the daemon's output
+        assertEquals(1, base.run(Duration.ofSeconds(30), "logs").status());
+        Files.writeString(logs.resolve("egg-cluster.out"), "daemon\n");
+        assertEquals(new Result(0, "daemon\n", ""), base.run(Duration.ofSeconds(30), "logs", "master"));
+        Files.writeString(logs.resolve("master.2026_12_01.log"), "master\n");
+        assertEquals(new Result(0, "master\n", ""), base.run(Duration.ofSeconds(30), "logs"));
+        Result agent = base.run(Duration.ofSeconds(30), "logs", "agent");
+        assertEquals(1, agent.status());
+        assertTrue(agent.err().contains("no log file of agent in " + logs), agent.err());
+    }
+
     /** Kills every process the test saw, by pid, passed or failed; then removes the masters' temp directories. */
     @AfterEach
     void killEverythingSeen() throws Exception
@@ -291,12 +341,7 @@ class CliIT
         {
             List<String> command = new ArrayList<>(List.of("sh", dir.resolve("bin/egg-cluster").toString()));
             command.addAll(Arrays.asList(args));
-            ProcessBuilder builder = new ProcessBuilder(command).directory(dir.getParent().toFile());
-            builder.environment().put("JETTY_HOME", System.getProperty("egg.jettyHome"));
-            builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-            builder.environment().put("JAVA_OPTIONS", "-Djava.io.tmpdir=" + tmp);
-            builder.environment().remove("JETTY_BASE");
-            Process process = builder.start();
+            Process process = environment(new ProcessBuilder(command)).start();
             process.getOutputStream().close();
             CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
             CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
@@ -307,6 +352,17 @@ class CliIT
                 throw new AssertionError("egg-cluster " + String.join(" ", args) + " still running after " + timeout);
             }
             return new Result(process.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
+        }
+
+        /** In the base's parent directory, with JETTY_HOME, JAVA_HOME and the master's JAVA_OPTIONS. */
+        ProcessBuilder environment(ProcessBuilder builder)
+        {
+            builder.directory(dir.getParent().toFile());
+            builder.environment().put("JETTY_HOME", System.getProperty("egg.jettyHome"));
+            builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+            builder.environment().put("JAVA_OPTIONS", "-Djava.io.tmpdir=" + tmp);
+            builder.environment().remove("JETTY_BASE");
+            return builder;
         }
 
         long pidFromFile() throws IOException
@@ -326,19 +382,30 @@ class CliIT
             return status;
         }
 
-        /** Polls {@code status --json} until {@code done} holds, up to {@code timeout}. */
+        /**
+         * Polls {@code status --json} until it answers and {@code done} holds, up to {@code timeout} (a master still
+         * starting may have no socket or no status yet).
+         */
         Map<String, Object> awaitStatus(Duration timeout, Predicate<Map<String, Object>> done) throws Exception
         {
             long deadline = System.nanoTime() + timeout.toNanos();
-            Map<String, Object> status = statusJson();
-            while (!done.test(status))
+            while (true)
             {
+                Result result = run(Duration.ofSeconds(30), "status", "--json");
+                Map<String, Object> status = null;
+                if (result.status() == 0)
+                {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> parsed = (Map<String, Object>)new JSON().fromJSON(result.out());
+                    status = parsed;
+                    pids(status).forEach(CliIT.this::see);
+                    if (done.test(status))
+                        return status;
+                }
                 if (System.nanoTime() > deadline)
-                    throw new AssertionError("status not reached within " + timeout + ": " + new JSON().toJSON(status));
+                    throw new AssertionError("status not reached within " + timeout + ": " + result);
                 Thread.sleep(500);
-                status = statusJson();
             }
-            return status;
         }
 
         void removeTmp()
