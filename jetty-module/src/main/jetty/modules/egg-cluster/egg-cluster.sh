@@ -72,6 +72,7 @@ in_range()
 # the base: the directory above this script's, with symlinks to the script resolved
 script=$0
 while [ -h "$script" ]; do
+    # shellcheck disable=SC2012 # POSIX has no readlink; ls -l shows the link's target after ' -> '
     link=$(ls -ld "$script" | sed 's/^.* -> //')
     case $link in
         /*) script=$link ;;
@@ -139,6 +140,7 @@ client()
 # names them logs/master.2026_12_01.log), else logs/$1.log, else for the master the daemon's output.
 log_file()
 {
+    # shellcheck disable=SC2012 # ls -t sorts by time; the names are Jetty's (NAME is checked by the caller)
     newest=$(ls -t "$BASE/logs/$1".*.log 2>/dev/null | head -n 1)
     if [ -n "$newest" ]; then
         printf '%s' "$newest"
@@ -205,7 +207,7 @@ start()
     running=$(client probe 2>/dev/null) &&
         fail "a cluster is already running on $BASE (master pid $running): egg-cluster stop first"
     cd "$BASE" || fail "cannot enter $BASE"
-    mkdir -p work && (umask 077 && mkdir -p work/egg-cluster) || fail "cannot make $BASE/work/egg-cluster"
+    { mkdir -p work && (umask 077 && mkdir -p work/egg-cluster); } || fail "cannot make $BASE/work/egg-cluster"
 
     if [ "$daemon" = false ]; then
         # the java process takes this shell's pid: systemd (Type=notify, KillMode=mixed) sees the master itself
@@ -240,8 +242,12 @@ start()
     if client await-ready --pid "$pid" --timeout "$timeout"; then
         exit 0
     fi
-    printf 'egg-cluster: start failed; the last lines of %s:\n' "$OUT" >&2
-    tail -n +$((lines + 1)) "$OUT" | tail -n 40 >&2
+    if [ "$(wc -l < "$OUT")" -gt "$lines" ]; then
+        printf 'egg-cluster: start failed; the last lines of %s:\n' "$OUT" >&2
+        tail -n +$((lines + 1)) "$OUT" | tail -n 40 >&2
+    else
+        printf 'egg-cluster: start failed; the master wrote nothing to %s\n' "$OUT" >&2
+    fi
     exit 1
 }
 
@@ -273,9 +279,9 @@ logs()
 }
 
 [ $# -gt 0 ] || usage_error "no command"
-command=$1
+cmd=$1
 shift
-case $command in
+case $cmd in
     start)
         start "$@" ;;
     stop)
@@ -284,7 +290,7 @@ case $command in
         [ $status -ne 0 ] || rm -f "$PID_FILE"
         exit $status ;;
     status | reload | scale)
-        client "$command" "$@"
+        client "$cmd" "$@"
         exit $? ;;
     logs)
         logs "$@" ;;
@@ -292,5 +298,5 @@ case $command in
         usage
         exit 0 ;;
     *)
-        usage_error "unknown command '$command'" ;;
+        usage_error "unknown command '$cmd'" ;;
 esac
