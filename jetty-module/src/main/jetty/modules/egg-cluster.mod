@@ -49,6 +49,7 @@ etc/egg-cluster.xml
 jetty.server.addProtectedClasses+=,io.eggcluster.jetty.api.
 jetty.server.addHiddenClasses+=,io.eggcluster.jetty.internal.
 jetty.server.addHiddenClasses+=,com.hazelcast.
+jetty.server.addHiddenClasses+=,org.newsclub.
 
 [ini-template]
 ## Number of worker processes (1..256); 'auto' is one per available processor (as in Egg).
