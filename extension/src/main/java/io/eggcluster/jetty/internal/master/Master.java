@@ -26,9 +26,11 @@ import io.eggcluster.jetty.internal.EggConfig;
 import io.eggcluster.jetty.internal.EggSettings;
 import io.eggcluster.jetty.internal.admin.AdminCommands;
 import io.eggcluster.jetty.internal.admin.AdminSocket;
+import io.eggcluster.jetty.internal.admin.ClusterFigures;
 import io.eggcluster.jetty.internal.admin.ClusterStatus;
 import io.eggcluster.jetty.internal.admin.ProcessStatus;
 import io.eggcluster.jetty.internal.admin.StatusBoard;
+import io.eggcluster.jetty.internal.admin.SystemdNotifier;
 import io.eggcluster.jetty.internal.messenger.HazelcastSetup;
 import io.eggcluster.jetty.internal.messenger.HazelcastTransport;
 import io.eggcluster.jetty.internal.messenger.RetiredSlot;
@@ -235,6 +237,10 @@ public class Master extends ContainerLifeCycle
             workers.add(new Slot(Role.WORKER, id));
         addBean(config);
         addBean(board);
+        // the status's figures as MBeans (registered where the jmx module is enabled), and systemd told of each
+        // change when it runs the master (NOTIFY_SOCKET set; else nothing at all)
+        ClusterFigures.attachTo(board);
+        java.util.Optional.ofNullable(SystemdNotifier.fromEnvironment(System.getenv())).ifPresent(board::addListener);
         // first: a second cluster on this base is refused before anything starts, and the command line sees the
         // master starting
         addBean(new AdminSocket(java.nio.file.Path.of(config.jettyBase(), "work", "egg-cluster", "admin.sock"), board,
