@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -80,11 +81,19 @@ public final class SystemdNotifier implements Consumer<ClusterStatus>
         {
             datagrams = new Datagrams(socket);
         }
-        catch (IOException | RuntimeException | LinkageError e)
+        catch (IOException e)
         {
             failureLogged = true;
             LOG.warn("{}={} is unusable: {}; systemd will not hear from the master (a Type=notify unit then times " +
                 "out its start)", NOTIFY_SOCKET, socket, why(e));
+        }
+        catch (RuntimeException | LinkageError e)
+        {
+            // e.g. java.io.tmpdir mounted noexec: junixsocket extracts its library there
+            failureLogged = true;
+            LOG.warn("{}={} cannot be used: junixsocket, which sends to it, failed: {} (its native library is " +
+                "extracted to java.io.tmpdir, or to -Dorg.newsclub.net.unix.library.tmpdir=<dir>); systemd will not " +
+                "hear from the master (a Type=notify unit then times out its start)", NOTIFY_SOCKET, socket, why(e));
         }
     }
 
@@ -204,6 +213,8 @@ public final class SystemdNotifier implements Consumer<ClusterStatus>
                 Path path = Path.of(value);
                 if (!Files.exists(path))
                     throw new IOException("no such socket: " + path);
+                if (!Files.readAttributes(path, BasicFileAttributes.class).isOther())
+                    throw new IOException("not a socket: " + path);
                 target = AFUNIXSocketAddress.of(path);
             }
             else

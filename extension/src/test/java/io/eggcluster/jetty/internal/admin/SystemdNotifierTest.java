@@ -122,6 +122,7 @@ class SystemdNotifierTest
         List<ClusterStatus> seen = new ArrayList<>();
         board.addListener(new SystemdNotifier(dir.resolve("missing").toString()));
         board.addListener(new SystemdNotifier("relative/notify"));
+        board.addListener(new SystemdNotifier(dir.toString()));
         board.addListener(seen::add);
         board.publish(status("ready", null, 1, worker(1, 11, "ready")));
         board.publish(status("stopping", null, 2, worker(1, 11, "stopping")));
