@@ -216,7 +216,7 @@ public class Master extends ContainerLifeCycle
         this.url = url;
         ChildCommand command = ChildCommand.ofCurrentJvm(config.jvmArgs());
         if (!command.droppedOptions().isEmpty())
-            LOG.info("the master's {} is not given to the children (each would bind the same debug port): give a " +
+            LOG.info("the master's {} is not given to the children (each would bind the same port): give a " +
                 "child its own through jetty.egg.jvmArgs", command.droppedOptions());
         int hazelcastPort = config.hazelcastPort() != 0 ? config.hazelcastPort() :
             HazelcastSetup.freePort(config.hazelcastHost());
