@@ -5,9 +5,9 @@ import org.eclipse.jetty.util.annotation.ManagedObject;
 
 /**
  * One process's figures as an MBean ({@code io.eggcluster.jetty:type=process,name=worker-1}, see
- * {@code jmx.ProcessFiguresMBean}): the row of the latest {@link ClusterStatus} for that process, replaced whole at
- * each publication, so that the attributes read at one moment come from one status. A figure the master does not
- * know (yet) reads as null. Kept current by {@link ClusterFigures}.
+ * {@code jmx.ProcessFiguresMBean}): each attribute is read from the process's row of the latest {@link ClusterStatus}
+ * (published at each change and every second), replaced whole at each publication. A figure the master does not know
+ * (yet) reads as null. Kept current by {@link ClusterFigures}.
  */
 @ManagedObject("An egg-cluster process (the master, the agent, a worker): its latest figures from the master")
 public final class ProcessFigures
