@@ -721,6 +721,8 @@ public class Master extends ContainerLifeCycle
         phase = Phase.READY;
         eggReadyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
         slots().forEach(slot -> slot.run.jvm.send(Control.eggReady()));
+        // the status says ready before the line does: whoever saw the line finds the status ready
+        publishStatus(true);
         LOG.info("egg-ready in {} ms: agent {}, workers [{}], serving {}",
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), agent.run.jvm, workerList(), url);
         nextRssCheckNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RSS_CHECK_MS);
