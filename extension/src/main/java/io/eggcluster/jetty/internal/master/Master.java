@@ -723,8 +723,9 @@ public class Master extends ContainerLifeCycle
         slots().forEach(slot -> slot.run.jvm.send(Control.eggReady()));
         // the status says ready before the line does: whoever saw the line finds the status ready
         publishStatus(true);
-        LOG.info("egg-ready in {} ms: agent {}, workers [{}], serving {}",
-            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), agent.run.jvm, workerList(), url);
+        // one moment for both: the status's eggReadyMs and the line's figure
+        LOG.info("egg-ready in {} ms: agent {}, workers [{}], serving {}", eggReadyMs, agent.run.jvm, workerList(),
+            url);
         nextRssCheckNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RSS_CHECK_MS);
         started.complete(null);
         standbyDue();
