@@ -293,6 +293,12 @@ public class AdminSocket extends AbstractLifeCycle
             }
         }
         write(channel, error("the request is longer than " + MAX_REQUEST_BYTES + " bytes"));
+        // the rest is read and dropped (until the client closes, or the request's timeout closes the connection):
+        // closing with unread bytes would reset the connection before the client reads the answer
+        channel.shutdownOutput();
+        buffer.clear();
+        while (channel.read(buffer) >= 0)
+            buffer.clear();
         return null;
     }
 
