@@ -223,12 +223,35 @@ class AdminClientTest
     @Test
     void anObjectNamingAClassIsNotTurnedIntoIt() throws Exception
     {
-        // Jetty's parser alone would try to load this class and fail
-        serve(request -> "{\"ok\":true,\"message\":\"fine\",\"class\":\"no.such.Type\"," +
-            "\"x\":{\"class\":\"java.lang.Object\"}}");
+        // Jetty's parser alone would construct a JSON.Convertible named by "class" or "x-class"
+        Trap.made.set(0);
+        serve(request -> "{\"ok\":true,\"message\":\"fine\",\"x\":{\"class\":\"" + Trap.class.getName() +
+            "\"},\"y\":[{\"x-class\":\"" + Trap.class.getName() + "\"}]}");
         Run run = run("reload");
         assertEquals(0, run.status(), run.err());
         assertEquals("fine\n", run.out());
+        assertEquals(0, Trap.made.get(), "no object made from the answer");
+    }
+
+    /** What an answer must not be able to make. */
+    public static final class Trap implements JSON.Convertible
+    {
+        static final AtomicInteger made = new AtomicInteger();
+
+        public Trap()
+        {
+            made.incrementAndGet();
+        }
+
+        @Override
+        public void toJSON(JSON.Output out)
+        {
+        }
+
+        @Override
+        public void fromJSON(Map<String, Object> object)
+        {
+        }
     }
 
     @Test
