@@ -84,7 +84,11 @@ public final class AdminClient
         System.exit(run(List.of(args), System.out, System.err));
     }
 
-    /** Parses {@code (--base DIR | --socket PATH) COMMAND [ARGS]} and runs the command; @return the exit status */
+    /**
+     * Parses {@code (--base DIR | --socket PATH) COMMAND [ARGS]} and runs the command.
+     *
+     * @return the exit status
+     */
     static int run(List<String> args, PrintStream out, PrintStream err)
     {
         try
@@ -401,7 +405,7 @@ public final class AdminClient
             catch (ClosedChannelException x)
             {
                 // the watchdog closed it (AsynchronousCloseException while blocked, or before the write)
-                throw new Timeout();
+                throw new Timeout("no answer on " + socket + " within " + timeoutMs + " ms");
             }
             catch (IOException x)
             {
@@ -651,9 +655,9 @@ public final class AdminClient
     /** No answer within the time asked for. */
     static final class Timeout extends IOException
     {
-        Timeout()
+        Timeout(String message)
         {
-            super("no answer in time");
+            super(message);
         }
     }
 }
