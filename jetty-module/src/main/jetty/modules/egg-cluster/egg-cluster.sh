@@ -136,16 +136,31 @@ client()
     return $status
 }
 
-# The log file of process $1 (master, agent, worker-N): the newest logs/$1.*.log (Jetty's RolloverFileOutputStream
-# names them logs/master.2026_12_01.log), else logs/$1.log, else for the master the daemon's output.
+# The directory of the log files: jetty.egg.logDir as the base's start.d/*.ini set it (the last line wins; a value
+# given on start's command line is not seen), relative to the base; else logs.
+log_dir()
+{
+    # shellcheck disable=SC2016 # ${jetty.base} is Jetty's, taken off literally
+    dir=$(sed -n 's/^[[:space:]]*jetty\.egg\.logDir[[:space:]]*=[[:space:]]*//p' "$BASE"/start.d/*.ini 2>/dev/null |
+        tail -n 1 | sed 's/[[:space:]]*$//; s|^${jetty\.base}/||')
+    case $dir in
+        '') printf '%s' "$BASE/logs" ;;
+        /*) printf '%s' "$dir" ;;
+        *) printf '%s' "$BASE/$dir" ;;
+    esac
+}
+
+# The log file of process $1 (master, agent, worker-N): the newest $1.*.log in the log directory (Jetty's
+# RolloverFileOutputStream names them master.2026_12_01.log), else $1.log there, else for the master the daemon's output.
 log_file()
 {
+    logs=$(log_dir)
     # shellcheck disable=SC2012 # ls -t sorts by time; the names are Jetty's (NAME is checked by the caller)
-    newest=$(ls -t "$BASE/logs/$1".*.log 2>/dev/null | head -n 1)
+    newest=$(ls -t "$logs/$1".*.log 2>/dev/null | head -n 1)
     if [ -n "$newest" ]; then
         printf '%s' "$newest"
-    elif [ -f "$BASE/logs/$1.log" ]; then
-        printf '%s' "$BASE/logs/$1.log"
+    elif [ -f "$logs/$1.log" ]; then
+        printf '%s' "$logs/$1.log"
     elif [ "$1" = master ] && [ -f "$OUT" ]; then
         printf '%s' "$OUT"
     else
@@ -271,7 +286,7 @@ logs()
                 named=true ;;
         esac
     done
-    file=$(log_file "$name") || fail "no log file of $name in $BASE/logs (looked for $name.*.log and $name.log)"
+    file=$(log_file "$name") || fail "no log file of $name in $(log_dir) (looked for $name.*.log and $name.log)"
     if [ "$follow" = true ]; then
         exec tail -n 50 -f "$file"
     fi

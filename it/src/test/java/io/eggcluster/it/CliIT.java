@@ -273,6 +273,12 @@ class CliIT
         Result agent = base.run(Duration.ofSeconds(30), "logs", "agent");
         assertEquals(1, agent.status());
         assertTrue(agent.err().contains("no log file of agent in " + logs), agent.err());
+
+        // jetty.egg.logDir of the base's start.d
+        Path elsewhere = Files.createDirectories(base.dir.resolve("var/log"));
+        Files.writeString(elsewhere.resolve("agent.2026_12_01.log"), "agent\n");
+        Files.writeString(base.dir.resolve("start.d/zz-logs.ini"), "jetty.egg.logDir=${jetty.base}/var/log\n");
+        assertEquals(new Result(0, "agent\n", ""), base.run(Duration.ofSeconds(30), "logs", "agent"));
     }
 
     /** Kills every process the test saw, by pid, passed or failed; then removes the masters' temp directories. */
