@@ -200,6 +200,10 @@ class CliIT
     void badUsageExitsTwoWithTheUsageAndNotRunningIsSaid() throws Exception
     {
         Base base = base("cliusage");
+        // the module's [files] installed the current script (start.jar copies only what is missing)
+        assertEquals(Files.readString(base.dir.resolve("modules/egg-cluster/egg-cluster.sh")),
+            Files.readString(base.dir.resolve("bin/egg-cluster")), "bin/egg-cluster is the module's egg-cluster.sh");
+        assertTrue(Files.isExecutable(base.dir.resolve("bin/egg-cluster")), "bin/egg-cluster is executable");
         for (List<String> args : List.<List<String>>of(List.of(), List.of("bogus"), List.of("start", "--port"),
             List.of("start", "--workers", "0"), List.of("start", "--port", "http"), List.of("start", "--bogus"),
             List.of("start", "stray"), List.of("scale", "x"), List.of("scale"), List.of("status", "--bogus"),
