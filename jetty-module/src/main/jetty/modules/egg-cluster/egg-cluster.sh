@@ -7,6 +7,8 @@
 # work/egg-cluster/admin.sock (owner only): this script never signals a process.
 
 set -u
+# cd prints the directory it found through CDPATH, which would end up in $(cd ... && pwd)
+unset CDPATH
 
 usage()
 {
@@ -71,7 +73,9 @@ in_range()
 
 # the base: the directory above this script's, with symlinks to the script resolved
 script=$0
-while [ -h "$script" ]; do
+hops=0
+while [ -h "$script" ] && [ $hops -lt 40 ]; do
+    hops=$((hops + 1))
     # shellcheck disable=SC2012 # POSIX has no readlink; ls -l shows the link's target after ' -> '
     link=$(ls -ld "$script" | sed 's/^.* -> //')
     case $link in
