@@ -167,18 +167,21 @@
 
   // ---- charts: canvas, drawn by hand ----
   const CHARTS = [
-    { canvas: 'chart-requests', key: 'requestsPerSecond', scale: 1, digits: 1 },
-    { canvas: 'chart-messages', key: 'messagesPerSecond', scale: 1, digits: 1 },
-    { canvas: 'chart-rss', key: 'rssBytes', scale: 1 / 1048576, digits: 0 },
+    { canvas: 'chart-requests', key: 'requestsPerSecond', scale: 1 },
+    { canvas: 'chart-messages', key: 'messagesPerSecond', scale: 1 },
+    { canvas: 'chart-rss', key: 'rssBytes', scale: 1 / 1048576 },
   ];
 
-  function niceMax(value) {
-    if (!(value > 0)) return 1;
-    const power = Math.pow(10, Math.floor(Math.log10(value)));
-    for (const step of [1, 2, 2.5, 5, 10]) {
-      if (value <= step * power) return step * power;
+  // a round step (1, 2, 2.5 or 5 times a power of ten) and how many of them reach the largest value
+  function axis(value) {
+    if (!(value > 0)) return { step: 0.25, ticks: 4 };
+    const rough = value / 4;
+    const power = Math.pow(10, Math.floor(Math.log10(rough)));
+    let step = 10 * power;
+    for (const f of [1, 2, 2.5, 5]) {
+      if (rough <= f * power) { step = f * power; break; }
     }
-    return 10 * power;
+    return { step, ticks: Math.max(1, Math.ceil(value / step - 1e-9)) };
   }
 
   function drawChart(spec, history) {
@@ -207,7 +210,8 @@
       for (const v of values) if (v !== null && v > max) max = v;
       series.push({ name: p.name, times: p.timeMs, values });
     }
-    max = niceMax(max * 1.05);
+    const ax = axis(max * 1.05);
+    max = ax.step * ax.ticks;
 
     g.font = '11px system-ui, sans-serif';
     g.lineWidth = 1;
@@ -215,11 +219,12 @@
     g.fillStyle = '#6b7280';
     g.textAlign = 'right';
     g.textBaseline = 'middle';
-    for (let i = 0; i <= 4; i++) {
-      const y = top + plotH - (plotH * i) / 4;
+    const whole = (x) => Math.abs(Math.round(x) - x) < 1e-9;
+    const decimals = whole(ax.step) ? 0 : (whole(ax.step * 10) ? 1 : 2);
+    for (let i = 0; i <= ax.ticks; i++) {
+      const y = top + plotH - (plotH * i) / ax.ticks;
       g.beginPath(); g.moveTo(left, Math.round(y) + 0.5); g.lineTo(left + plotW, Math.round(y) + 0.5); g.stroke();
-      const label = (max * i) / 4;
-      g.fillText(label >= 100 ? label.toFixed(0) : label.toFixed(label >= 10 ? 0 : spec.digits), left - 6, y);
+      g.fillText((ax.step * i).toFixed(decimals), left - 6, y);
     }
     g.textAlign = 'center';
     g.textBaseline = 'top';
@@ -271,6 +276,8 @@
 
   function drawCharts() {
     const history = window.eggDashboard.history;
+    // colours in the processes' order (master, agent, workers), whichever chart or poll sees a name first
+    if (history) for (const p of history.processes) colour(p.name);
     for (const spec of CHARTS) drawChart(spec, history);
     renderLegend(history);
   }
