@@ -11,12 +11,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -67,8 +71,11 @@ class DashboardIT
             long masterPid = cluster.master().pid();
             long worker1 = ready.workerPids().get(0);
             long worker2 = ready.workerPids().get(1);
-            traffic(cluster);
-
+            // light load all along, so that the charts have requests and messages to draw
+            AtomicBoolean loading = new AtomicBoolean(true);
+            Thread load = new Thread(() -> traffic(cluster, loading), "dashboard-load");
+            load.setDaemon(true);
+            load.start();
             Browser browser = Browser.start(target.resolve("chromedriver.log"));
             try
             {
@@ -108,12 +115,11 @@ class DashboardIT
                 long pollsAfter = ((Number)js.executeScript("return window.eggDashboard.statusPolls;")).longValue();
                 assertTrue(pollsAfter > pollsBefore, "polls " + pollsBefore + " -> " + pollsAfter);
 
-                // the charts: at least two samples of every process's memory, and the workers' requests/s
-                traffic(cluster);
-                await(driver, Duration.ofSeconds(30), () -> "the charts' data; history is " +
+                // the charts: several samples of every process's memory, and the workers' requests/s
+                await(driver, Duration.ofSeconds(60), () -> "the charts' data; history is " +
                     js.executeScript("return JSON.stringify(window.eggDashboard.history);"), () -> Boolean.TRUE.equals(
                     js.executeScript("const h = window.eggDashboard.history; if (!h) return false;" +
-                        "const drawn = (p, key) => p[key].filter(v => v !== null).length >= 2;" +
+                        "const drawn = (p, key) => p[key].filter(v => v !== null).length >= 8;" +
                         "return h.processes.length >= 4 && h.processes.every(p => drawn(p, 'rssBytes'))" +
                         " && h.processes.some(p => p.role === 'worker' && p.requestsPerSecond.some(v => v > 0));")));
                 Path png = target.resolve("dashboard.png");
@@ -123,7 +129,9 @@ class DashboardIT
             }
             finally
             {
+                loading.set(false);
                 browser.close();
+                load.join(20_000);
             }
 
             // /metrics: a series per process of the cluster as it is now
@@ -144,13 +152,30 @@ class DashboardIT
         }
     }
 
-    /** Some requests and messages (the sample WAR's cache: a PUT goes to the agent, which broadcasts it). */
-    private static void traffic(Cluster cluster) throws IOException
+    /**
+     * Until {@code loading} is cleared: about 20 requests/s, and a few messages (the sample WAR's cache: a PUT goes to
+     * the agent, which broadcasts it to every worker). A failed request (the killed worker's) is no failure here.
+     */
+    private static void traffic(Cluster cluster, AtomicBoolean loading)
     {
-        for (int i = 0; i < 100; i++)
-            cluster.get("/pid");
-        for (int i = 0; i < 5; i++)
-            cluster.request("PUT", "/cache/colour", "blue" + i);
+        for (int i = 0; loading.get(); i++)
+        {
+            try
+            {
+                cluster.get("/pid");
+                if (i % 10 == 0)
+                    cluster.request("PUT", "/cache/colour", "blue" + i);
+                Thread.sleep(50);
+            }
+            catch (IOException e)
+            {
+                // a connection to the worker being killed
+            }
+            catch (InterruptedException e)
+            {
+                return;
+            }
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -166,8 +191,8 @@ class DashboardIT
         return pids;
     }
 
-    private static void await(WebDriver driver, Duration timeout, java.util.function.Supplier<String> what,
-                              java.util.function.BooleanSupplier condition)
+    private static void await(WebDriver driver, Duration timeout, Supplier<String> what,
+                              BooleanSupplier condition)
     {
         new WebDriverWait(driver, timeout, Duration.ofMillis(250)).withMessage(what)
             .until(d -> condition.getAsBoolean());
@@ -254,7 +279,7 @@ class DashboardIT
                     p.onExit().completeOnTimeout(null, 10, TimeUnit.SECONDS).join();
                 try (var walk = Files.walk(profile))
                 {
-                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+                    walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
                 }
                 catch (IOException ignored)
                 {

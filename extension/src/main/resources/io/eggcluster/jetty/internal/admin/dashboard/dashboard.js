@@ -199,7 +199,12 @@
     const left = 46, right = 8, top = 8, bottom = 20;
     const plotW = width - left - right, plotH = height - top - bottom;
     const end = history && history.timeMs ? history.timeMs : Date.now();
-    const windowMs = history ? history.windowMs : 300000;
+    // the time axis spans the data kept (at least a minute, at most the window): a young cluster's lines are not
+    // squeezed against the right edge
+    const kept = history ? Math.max(history.windowMs, 60000) : 300000;
+    let earliest = end;
+    for (const p of (history ? history.processes : [])) if (p.timeMs.length) earliest = Math.min(earliest, p.timeMs[0]);
+    const windowMs = Math.min(kept, Math.max(60000, Math.ceil((end - earliest) / 60000) * 60000));
     const start = end - windowMs;
 
     let max = 0;
@@ -228,10 +233,11 @@
     }
     g.textAlign = 'center';
     g.textBaseline = 'top';
-    const minutes = Math.round(windowMs / 60000);
-    for (let m = 0; m <= minutes; m++) {
-      const x = left + plotW - (plotW * m * 60000) / windowMs;
-      g.fillText(m === 0 ? 'now' : '-' + m + 'm', Math.min(Math.max(x, left + 10), left + plotW - 10), top + plotH + 5);
+    const tick = windowMs <= 60000 ? 10000 : (windowMs <= 180000 ? 30000 : 60000);
+    for (let t = 0; t <= windowMs; t += tick) {
+      const x = left + plotW - (plotW * t) / windowMs;
+      const label = t === 0 ? 'now' : '-' + (t % 60000 === 0 ? t / 60000 + 'm' : t / 1000 + 's');
+      g.fillText(label, Math.min(Math.max(x, left + 10), left + plotW - 10), top + plotH + 5);
     }
 
     g.save();
