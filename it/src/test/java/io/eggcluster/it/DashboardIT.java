@@ -2,6 +2,8 @@ package io.eggcluster.it;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -149,6 +151,25 @@ class DashboardIT
                     metrics);
             }
             assertFalse(metrics.contains("NaN"), metrics);
+        }
+    }
+
+    @Test
+    void aTakenAdminPortStopsTheMasterBeforeAnythingIsForked() throws Exception
+    {
+        try (ServerSocket taken = new ServerSocket())
+        {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = taken.getLocalPort();
+            try (Cluster cluster = Cluster.start("dashboard-port", "jetty.egg.workers=1",
+                "jetty.egg.admin.port=" + port))
+            {
+                int status = cluster.awaitExit(Duration.ofSeconds(60));
+                assertNotEquals(0, status, cluster.output());
+                cluster.awaitMasterLine(Pattern.compile("cannot serve the dashboard on 127\\.0\\.0\\.1:" + port +
+                    " \\(jetty\\.egg\\.admin\\.port=" + port), Duration.ofSeconds(1));
+                assertTrue(cluster.masterLines(Cluster.FORKED, 0).isEmpty(), "forked: " + cluster.output());
+            }
         }
     }
 
