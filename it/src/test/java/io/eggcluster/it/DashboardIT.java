@@ -116,6 +116,12 @@ class DashboardIT
                     "the page was reloaded or left");
                 long pollsAfter = ((Number)js.executeScript("return window.eggDashboard.statusPolls;")).longValue();
                 assertTrue(pollsAfter > pollsBefore, "polls " + pollsBefore + " -> " + pollsAfter);
+                // and it goes on updating: three seconds more of the master's statuses reach the page
+                long shownAt = ((Number)js.executeScript("return window.eggDashboard.status.timeMs;")).longValue();
+                await(driver, Duration.ofSeconds(15), () -> "the page to go on updating after " + shownAt + "; it " +
+                    "shows the status of " + js.executeScript("return window.eggDashboard.status.timeMs;"), () ->
+                    ((Number)js.executeScript("return window.eggDashboard.status.timeMs;")).longValue() >=
+                        shownAt + 3000);
 
                 // the charts: several samples of every process's memory, and the workers' requests/s
                 await(driver, Duration.ofSeconds(60), () -> "the charts' data; history is " +

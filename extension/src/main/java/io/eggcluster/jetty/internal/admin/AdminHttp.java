@@ -92,7 +92,7 @@ public class AdminHttp extends ContainerLifeCycle
         threads.setName("egg-admin");
         threads.setDaemon(true);
         threads.setReservedThreads(0);
-        server = new Server(threads);
+        server = new DashboardServer(threads);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
@@ -256,6 +256,18 @@ public class AdminHttp extends ContainerLifeCycle
     private static String json(Object value)
     {
         return new JSON().toJSON(finite(value));
+    }
+
+    /**
+     * Named apart, so that its "Started DashboardServer@..." line is not read as the master's "Started Server" (which
+     * means egg-ready).
+     */
+    private static final class DashboardServer extends Server
+    {
+        DashboardServer(QueuedThreadPool threads)
+        {
+            super(threads);
+        }
     }
 
     private class Routes extends Handler.Abstract.NonBlocking
