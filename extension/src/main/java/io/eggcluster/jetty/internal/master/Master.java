@@ -25,6 +25,7 @@ import io.eggcluster.jetty.internal.Control;
 import io.eggcluster.jetty.internal.EggConfig;
 import io.eggcluster.jetty.internal.EggSettings;
 import io.eggcluster.jetty.internal.admin.AdminCommands;
+import io.eggcluster.jetty.internal.admin.AdminHttp;
 import io.eggcluster.jetty.internal.admin.AdminSocket;
 import io.eggcluster.jetty.internal.admin.ClusterFigures;
 import io.eggcluster.jetty.internal.admin.ClusterStatus;
@@ -245,6 +246,7 @@ public class Master extends ContainerLifeCycle
         // master starting
         addBean(new AdminSocket(java.nio.file.Path.of(config.jettyBase(), "work", "egg-cluster", "admin.sock"), board,
             adminCommands));
+        if (config.operations().adminPort() > 0) addBean(new AdminHttp(config.operations(), board));
         addBean(control);
         addBean(member);
         addBean(launcher);
