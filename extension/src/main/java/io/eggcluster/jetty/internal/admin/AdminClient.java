@@ -172,8 +172,8 @@ public final class AdminClient
             if (!Boolean.TRUE.equals(answer.get("ok")))
                 return refused("status", answer);
             if (!(answer.get("status") instanceof Map<?, ?> status))
-                return failed("the master's status answer has no status: " + abbreviate(new Json().toJSON(answer)));
-            out.print(json ? new Json().toJSON(status) + "\n" : StatusTable.format(status));
+                return failed("the master's status answer has no status: " + abbreviate(new SafeJson().toJSON(answer)));
+            out.print(json ? new SafeJson().toJSON(status) + "\n" : StatusTable.format(status));
             out.flush();
             return OK;
         }
@@ -248,7 +248,7 @@ public final class AdminClient
         if (!Boolean.TRUE.equals(answer.get("ok")))
             return refused("stop", answer);
         if (!(answer.get("pid") instanceof Number number) || number.longValue() <= 0)
-            return failed("the master's answer to stop names no pid: " + abbreviate(new Json().toJSON(answer)));
+            return failed("the master's answer to stop names no pid: " + abbreviate(new SafeJson().toJSON(answer)));
         WatchedProcess master = WatchedProcess.of(number.longValue());
         out.println("egg-cluster: stopping the master, pid " + master.pid() + " (" +
             StatusTable.text(answer.get("message")) + ")");
@@ -292,7 +292,7 @@ public final class AdminClient
                 else if (ours)
                     last = "state " + cluster.get("state");
                 else
-                    last = "the socket answers for another master: " + abbreviate(new Json().toJSON(answer));
+                    last = "the socket answers for another master: " + abbreviate(new SafeJson().toJSON(answer));
             }
             catch (NotRunning x)
             {
@@ -397,7 +397,7 @@ public final class AdminClient
                 watchdog = closeAfter(channel, timeoutMs);
             try
             {
-                ByteBuffer line = ByteBuffer.wrap((new Json().toJSON(request) + "\n").getBytes(StandardCharsets.UTF_8));
+                ByteBuffer line = ByteBuffer.wrap((new SafeJson().toJSON(request) + "\n").getBytes(StandardCharsets.UTF_8));
                 while (line.hasRemaining())
                     channel.write(line);
                 return parse(readLine(channel));
@@ -474,7 +474,7 @@ public final class AdminClient
         Object answer;
         try
         {
-            answer = new Json().fromJSON(line);
+            answer = new SafeJson().fromJSON(line);
         }
         catch (RuntimeException x)
         {
@@ -517,27 +517,6 @@ public final class AdminClient
         {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", x);
-        }
-    }
-
-    /**
-     * Jetty's JSON, keeping the order of an object's keys (so {@code status --json} prints them as the master wrote
-     * them) and never turning an object into a Java class: Jetty's parser would load the class an object names under
-     * {@code "class"} or {@code "x-class"}; these maps do not show it those keys.
-     */
-    static final class Json extends JSON
-    {
-        @Override
-        protected Map<String, Object> newMap()
-        {
-            return new LinkedHashMap<>()
-            {
-                @Override
-                public Object get(Object key)
-                {
-                    return "class".equals(key) || "x-class".equals(key) ? null : super.get(key);
-                }
-            };
         }
     }
 

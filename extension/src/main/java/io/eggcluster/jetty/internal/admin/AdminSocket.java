@@ -201,7 +201,7 @@ public class AdminSocket extends AbstractLifeCycle
         Object parsed;
         try
         {
-            parsed = new JSON().fromJSON(line);
+            parsed = new SafeJson().fromJSON(line);
         }
         catch (RuntimeException e)
         {
