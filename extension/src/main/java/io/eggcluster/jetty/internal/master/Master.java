@@ -148,8 +148,9 @@ public class Master extends ContainerLifeCycle
      * @param config the validated {@code jetty.egg.*} settings
      * @param url the URL the workers serve, for the egg-ready line
      * @param port the port the workers share
+     * @param logs the log files, where each child's lines are written besides the console
      */
-    public Master(Server server, EggSettings config, String url, int port)
+    public Master(Server server, EggSettings config, String url, int port, ProcessLogs logs)
     {
         this.server = server;
         this.config = config;
@@ -172,7 +173,7 @@ public class Master extends ContainerLifeCycle
         String clusterName = "egg-" + UUID.randomUUID();
         this.member = new HazelcastMember(config, clusterName, hazelcastPort, why -> events.add(() -> fatal(why)));
         this.launcher = new Launcher(config, command, childProperties, Map.of(Control.ENV_CLUSTER, clusterName),
-            control, events::add, () -> phase == Phase.READY);
+            control, events::add, () -> phase == Phase.READY, logs);
         for (int id = 1; id <= config.workers(); id++)
             workers.add(new Slot(Role.WORKER, id));
         addBean(config);
