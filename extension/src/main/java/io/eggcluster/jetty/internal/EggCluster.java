@@ -68,6 +68,8 @@ public final class EggCluster
      */
     public static void install(Server server, EggConfig config, String role, String workerId)
     {
+        // before any Hazelcast class loads: one log format in every process
+        LogRouting.install();
         List<String> errors = new java.util.ArrayList<>();
         Control.Assignment assignment = Control.Assignment.parse(role, workerId, errors);
         try
