@@ -553,6 +553,9 @@ final class Cluster implements AutoCloseable
 
     // ---- issue 12, log files and a clean start (CleanStartIT, LogFilesIT) ----
 
+    /** The master's last lifecycle line, once its children have exited and its Hazelcast member is down: 1 ms. */
+    static final Pattern CLUSTER_STOPPED = Pattern.compile("egg-cluster stopped in (\\d+) ms");
+
     /** @return the index of the first line, the master's or a child's, that matches, waiting up to {@code timeout} */
     int awaitLineIndex(Pattern pattern, Duration timeout) throws InterruptedException
     {

@@ -66,6 +66,15 @@ class LogFilesIT
             assertOnly(worker1, "[worker#1:");
             awaitLine(master, line -> line.contains("worker#1:" + first + " died after egg-ready: exited with exit code " +
                 "137 (SIGKILL)"), "the master's file has the death");
+
+            // a graceful stop: the master's file ends with the stop, written before the files are closed
+            cluster.signalMaster("TERM");
+            assertEquals(0, cluster.awaitExit(Duration.ofSeconds(60)));
+            List<String> last = Files.readAllLines(master);
+            assertTrue(last.stream().anyMatch(l -> !l.startsWith("[") && Cluster.CLUSTER_STOPPED.matcher(l).find()),
+                "the stopped line: " + last.subList(Math.max(0, last.size() - 5), last.size()));
+            assertTrue(last.stream().anyMatch(l -> l.contains("worker#2:" + ready.workerPids().get(1) + " stopped: exit " +
+                "code 143 (SIGTERM)")), "each child's stop");
         }
     }
 

@@ -141,6 +141,8 @@ public class Master extends ContainerLifeCycle
     private volatile Phase phase;
     private long startNanos;
     private volatile int exitStatus;
+    /** When the cluster began to stop (0: not yet): for the stopped line. */
+    private volatile long stopNanos;
     private boolean done;
 
     /**
@@ -248,6 +250,10 @@ public class Master extends ContainerLifeCycle
         events.add(this::stopAll);
         awaitLoopEnd();
         super.doStop();
+        // the last of the lifecycle lines: the children have exited, the Hazelcast member is down
+        long began = stopNanos;
+        LOG.info("egg-cluster stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() -
+            (began != 0 ? began : System.nanoTime())));
     }
 
     /** Waits for the event loop to have stopped the cluster; the loop may be the thread that is exiting the JVM. */
@@ -1034,6 +1040,7 @@ public class Master extends ContainerLifeCycle
         if (phase == Phase.STOPPING)
             return;
         phase = Phase.STOPPING;
+        stopNanos = System.nanoTime();
         stopRequested = true;
         done = true;
         launcher.cancel();
