@@ -112,6 +112,72 @@ public final class Control
     }
 
     /**
+     * @param figures the child's own figures, for the master's status
+     * @return the heartbeat line: {@code heartbeat heap=N requests=N inflight=N sent=N received=N}
+     */
+    public static String heartbeat(Figures figures)
+    {
+        return HEARTBEAT + " " + figures.encode();
+    }
+
+    /**
+     * @return the figures of a {@link #heartbeat} line ({@link Figures#NONE} for a bare one), or null when
+     *     {@code line} is not a heartbeat
+     */
+    public static Figures heartbeatFigures(String line)
+    {
+        String rest = reasonOf(HEARTBEAT, line);
+        return rest == null ? null : Figures.parse(rest);
+    }
+
+    /**
+     * What a child reports of itself with each heartbeat, for the master's status; -1 is not known (the agent serves
+     * no requests). Read by the master from a line it does not trust: only the five names below, each a number of
+     * at most 18 digits, anything else ignored.
+     *
+     * @param heapUsedBytes the JVM's heap in use
+     * @param requests requests completed (a worker)
+     * @param inFlight requests being served (a worker)
+     * @param messagesSent messenger messages accepted for the cluster (one per receiving slot)
+     * @param messagesReceived messenger messages delivered to this process's listeners and handlers
+     */
+    public record Figures(long heapUsedBytes, long requests, long inFlight, long messagesSent, long messagesReceived)
+    {
+        public static final Figures NONE = new Figures(-1, -1, -1, -1, -1);
+
+        String encode()
+        {
+            return "heap=" + heapUsedBytes + " requests=" + requests + " inflight=" + inFlight + " sent=" +
+                messagesSent + " received=" + messagesReceived;
+        }
+
+        static Figures parse(String text)
+        {
+            long heap = -1, requests = -1, inFlight = -1, sent = -1, received = -1;
+            String[] words = text.split(" ", 8);
+            for (String word : words)
+            {
+                int eq = word.indexOf('=');
+                if (eq < 0 || !word.substring(eq + 1).matches("-?[0-9]{1,18}"))
+                    continue;
+                long value = Long.parseLong(word.substring(eq + 1));
+                switch (word.substring(0, eq))
+                {
+                    case "heap" -> heap = value;
+                    case "requests" -> requests = value;
+                    case "inflight" -> inFlight = value;
+                    case "sent" -> sent = value;
+                    case "received" -> received = value;
+                    default ->
+                    {
+                    }
+                }
+            }
+            return new Figures(heap, requests, inFlight, sent, received);
+        }
+    }
+
+    /**
      * @param reason why the child asks to be replaced, one line
      * @return the request line
      */

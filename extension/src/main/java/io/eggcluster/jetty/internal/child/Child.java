@@ -42,7 +42,7 @@ public abstract class Child extends ContainerLifeCycle
         this.messenger = messenger;
         this.master = ControlLink.toMaster();
         this.heartbeat = new Heartbeat(process.toString(), health.heartbeatIntervalMs(), health.heartbeatTimeoutMs(),
-            server.getThreadPool(), messenger.messenger()::probe, () -> report(Control.heartbeat()));
+            server.getThreadPool(), messenger.messenger()::probe, () -> report(Control.heartbeat(figures())));
         // started once ready, stopped by this component's stop: not managed by it, shown in its dump
         addBean(heartbeat, false);
         // from now until the server has stopped (after its webapps): a master that dies meanwhile ends this child
@@ -74,6 +74,13 @@ public abstract class Child extends ContainerLifeCycle
                 LifeCycle.stop(lifeline);
             }
         });
+    }
+
+    /** @return this child's figures for its next heartbeat; a worker adds its requests */
+    protected Control.Figures figures()
+    {
+        return new Control.Figures(java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage()
+            .getUsed(), -1, -1, messenger.messenger().getMessagesSent(), messenger.messenger().getMessagesReceived());
     }
 
     /**

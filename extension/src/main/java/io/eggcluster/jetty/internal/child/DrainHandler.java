@@ -54,6 +54,7 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
     private final String owner;
     private final AtomicLong inFlight = new AtomicLong();
     private final AtomicLong servedDuringDrain = new AtomicLong();
+    private final java.util.concurrent.atomic.LongAdder completed = new java.util.concurrent.atomic.LongAdder();
     private final Shutdown shutdown = new Shutdown(this)
     {
         @Override
@@ -204,6 +205,13 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
     }
 
     /** Ends its request once, however it ends. */
+    /** @return the requests this worker has completed (answered, failed, or not taken by any handler) */
+    @ManagedAttribute("Requests completed, ever")
+    public long getCompleted()
+    {
+        return completed.sum();
+    }
+
     private final class Tracked extends Callback.Nested
     {
         private static final AtomicIntegerFieldUpdater<Tracked> ENDED =
@@ -223,7 +231,10 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
 
         void end()
         {
-            if (ENDED.compareAndSet(this, 0, 1) && inFlight.decrementAndGet() == 0 && shutdown.isShutdown())
+            if (!ENDED.compareAndSet(this, 0, 1))
+                return;
+            completed.increment();
+            if (inFlight.decrementAndGet() == 0 && shutdown.isShutdown())
                 shutdown.check();
         }
     }

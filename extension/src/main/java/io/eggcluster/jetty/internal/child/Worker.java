@@ -31,6 +31,7 @@ public class Worker extends Child
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
 
     private final Server server;
+    private final DrainHandler drain;
 
     public Worker(Server server, ClusterClient messenger, EggSettings.Health health)
     {
@@ -41,8 +42,16 @@ public class Worker extends Child
         // server's last bean so far, and must start (with the webapps below it) before this component starts, and
         // stop after it (the server stops its beans in reverse order)
         String owner = process().toString();
-        DrainHandler.install(server, owner);
+        drain = DrainHandler.install(server, owner);
         RequestCounter.install(server, owner, health, reason -> report(Control.recycle(reason)));
+    }
+
+    @Override
+    protected Control.Figures figures()
+    {
+        Control.Figures own = super.figures();
+        return new Control.Figures(own.heapUsedBytes(), drain.getCompleted(), drain.getInFlight(), own.messagesSent(),
+            own.messagesReceived());
     }
 
     @Override

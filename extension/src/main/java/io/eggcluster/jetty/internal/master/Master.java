@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +24,11 @@ import io.eggcluster.jetty.api.Role;
 import io.eggcluster.jetty.internal.Control;
 import io.eggcluster.jetty.internal.EggConfig;
 import io.eggcluster.jetty.internal.EggSettings;
+import io.eggcluster.jetty.internal.admin.AdminCommands;
+import io.eggcluster.jetty.internal.admin.AdminSocket;
+import io.eggcluster.jetty.internal.admin.ClusterStatus;
+import io.eggcluster.jetty.internal.admin.ProcessStatus;
+import io.eggcluster.jetty.internal.admin.StatusBoard;
 import io.eggcluster.jetty.internal.messenger.HazelcastSetup;
 import io.eggcluster.jetty.internal.messenger.HazelcastTransport;
 import io.eggcluster.jetty.internal.messenger.RetiredSlot;
@@ -86,8 +93,27 @@ public class Master extends ContainerLifeCycle
      * One change to the workers: a replacement (of {@code slot}, because {@code why}; part of {@code reload} if
      * any), an added worker, a removed one.
      */
-    private record Change(Kind kind, Slot slot, String why, Reload reload)
+    private record Change(Kind kind, Slot slot, String why, Reload reload, Scale scale)
     {
+        Change(Kind kind, Slot slot, String why, Reload reload)
+        {
+            this(kind, slot, why, reload, null);
+        }
+    }
+
+    /** A scaling asked on the control socket: {@code left} added or removed workers to go. */
+    private static final class Scale
+    {
+        final int target;
+        int left;
+        final CompletableFuture<String> answer;
+
+        Scale(int target, int left, CompletableFuture<String> answer)
+        {
+            this.target = target;
+            this.left = left;
+            this.answer = answer;
+        }
     }
 
     /** A rolling reload under way. */
@@ -95,6 +121,8 @@ public class Master extends ContainerLifeCycle
     {
         final long startNanos = System.nanoTime();
         int left;
+        /** Those who asked on the control socket, answered when it is done. */
+        final List<CompletableFuture<String>> answers = new ArrayList<>();
     }
 
     private final Server server;
@@ -140,6 +168,36 @@ public class Master extends ContainerLifeCycle
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private volatile Phase phase;
     private long startNanos;
+    private volatile Long eggReadyMs;
+    /** The status every operator view shows; published by the event loop. */
+    private final StatusBoard board = new StatusBoard();
+    private final StatusRows rows = new StatusRows(this::queueDepth);
+    private long lastPublishNanos;
+    private String lastShape = "";
+    /** Answers not given yet: failed when the loop ends. */
+    private final Set<CompletableFuture<String>> unanswered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final AdminCommands adminCommands = new AdminCommands()
+    {
+        @Override
+        public CompletableFuture<String> reload()
+        {
+            return ask(answer -> reloadAsked("reload asked on the control socket", answer));
+        }
+
+        @Override
+        public CompletableFuture<String> scale(int count)
+        {
+            return ask(answer -> scaleTo(count, answer));
+        }
+
+        @Override
+        public CompletableFuture<String> stop()
+        {
+            Thread stopper = new Thread(() -> stopAndExit("stop asked on the control socket"), "egg-stop");
+            stopper.start();
+            return CompletableFuture.completedFuture("stopping");
+        }
+    };
     private volatile int exitStatus;
     /** When the cluster began to stop (0: not yet): for the stopped line. */
     private volatile long stopNanos;
@@ -179,9 +237,20 @@ public class Master extends ContainerLifeCycle
         for (int id = 1; id <= config.workers(); id++)
             workers.add(new Slot(Role.WORKER, id));
         addBean(config);
+        addBean(board);
+        // first: a second cluster on this base is refused before anything starts, and the command line sees the
+        // master starting
+        addBean(new AdminSocket(java.nio.file.Path.of(config.jettyBase(), "work", "egg-cluster", "admin.sock"), board,
+            adminCommands));
         addBean(control);
         addBean(member);
         addBean(launcher);
+    }
+
+    /** @return the status every operator view shows (the command line, the dashboard, the MBeans, systemd) */
+    public StatusBoard statusBoard()
+    {
+        return board;
     }
 
     @ManagedAttribute("The cluster's phase: STARTING_AGENT, STARTING_WORKERS, READY, STOPPING")
@@ -268,34 +337,41 @@ public class Master extends ContainerLifeCycle
      */
     private void handleSignal(String name)
     {
-        sun.misc.SignalHandler previous = sun.misc.Signal.handle(new sun.misc.Signal(name), signal ->
-        {
-            if (!signalled.compareAndSet(false, true))
-                return;
-            // from now on nothing is forked, whatever events are still queued before the stop; a fork under way
-            // finishes (and is logged) first, so the log shows every fork before this line
-            synchronized (forkLock)
-            {
-                stopRequested = true;
-                LOG.info("SIG{} received: stopping the cluster", name);
-            }
-            // the cluster now (a start under way returns, and holds the server's lifecycle until it does), then the
-            // server; the JVM runs each signal handler on a thread of its own, which may wait for both
-            events.add(this::stopAll);
-            try
-            {
-                server.stop();
-            }
-            catch (Throwable x)
-            {
-                LOG.warn("stopping the master failed", x);
-                exitStatus = Math.max(exitStatus, 1);
-            }
-            System.exit(exitStatus);
-        });
+        sun.misc.SignalHandler previous = sun.misc.Signal.handle(new sun.misc.Signal(name),
+            signal -> stopAndExit("SIG" + name + " received"));
         if (previous == sun.misc.SignalHandler.SIG_IGN)
             LOG.warn("SIG{} is ignored by this process (it was started with SIG{} ignored, e.g. in the background " +
                 "of a script): use SIGTERM to stop the cluster", name, name);
+    }
+
+    /**
+     * Stops the cluster and the server, and exits the JVM (0 unless the cluster failed): on SIGTERM, SIGINT, or
+     * {@code stop} on the control socket. Only the first call does anything. The JVM runs each signal handler on a
+     * thread of its own, which may wait here for both stops.
+     */
+    private void stopAndExit(String why)
+    {
+        if (!signalled.compareAndSet(false, true))
+            return;
+        // from now on nothing is forked, whatever events are still queued before the stop; a fork under way
+        // finishes (and is logged) first, so the log shows every fork before this line
+        synchronized (forkLock)
+        {
+            stopRequested = true;
+            LOG.info("{}: stopping the cluster", why);
+        }
+        // the cluster now (a start under way returns, and holds the server's lifecycle until it does), then the server
+        events.add(this::stopAll);
+        try
+        {
+            server.stop();
+        }
+        catch (Throwable x)
+        {
+            LOG.warn("stopping the master failed", x);
+            exitStatus = Math.max(exitStatus, 1);
+        }
+        System.exit(exitStatus);
     }
 
     /** SIGHUP, SIGTTIN, SIGTTOU: handed to the event loop (the JVM runs the handler on a thread of its own). */
@@ -341,6 +417,8 @@ public class Master extends ContainerLifeCycle
         finally
         {
             started.complete(null);
+            for (CompletableFuture<String> answer : List.copyOf(unanswered))
+                answer.completeExceptionally(new IllegalStateException("the cluster stopped"));
             loopEnded.countDown();
         }
         if (exitStatus != 0)
@@ -364,6 +442,7 @@ public class Master extends ContainerLifeCycle
                 if (event != null)
                     event.run();
                 checkDeadlines();
+                publishStatus(false);
             }
             catch (InterruptedException e)
             {
@@ -547,8 +626,12 @@ public class Master extends ContainerLifeCycle
         Run run = runOf(slot, child);
         String failure = Control.failure(report);
         String recycle = Control.recycling(report);
-        if (report.equals(Control.HEARTBEAT))
+        Control.Figures figures = Control.heartbeatFigures(report);
+        if (figures != null)
+        {
             run.lastHeartbeatNanos = System.nanoTime();
+            run.figures = figures;
+        }
         else if (report.equals(Control.READY))
             ready(slot, run);
         else if (failure != null)
@@ -637,7 +720,10 @@ public class Master extends ContainerLifeCycle
     private void eggReady()
     {
         phase = Phase.READY;
+        eggReadyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
         slots().forEach(slot -> slot.run.jvm.send(Control.eggReady()));
+        // the status says ready before the line does: whoever saw the line finds the status ready
+        publishStatus(true);
         LOG.info("egg-ready in {} ms: agent {}, workers [{}], serving {}",
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), agent.run.jvm, workerList(), url);
         nextRssCheckNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RSS_CHECK_MS);
@@ -700,6 +786,8 @@ public class Master extends ContainerLifeCycle
             return;
         Run run = runOf(slot, child);
         String why = run.failure != null ? run.failure : "exited with " + ChildJvm.describeExit(exitCode);
+        slot.lastExit = child + " " + (run.failure != null ? run.failure + ", " : "") + "exited with " +
+            ChildJvm.describeExit(exitCode);
         if (phase != Phase.READY)
         {
             logLastOutput(child);
@@ -779,21 +867,39 @@ public class Master extends ContainerLifeCycle
     /** SIGHUP: a rolling reload of every worker, unless one is under way (then this request joins it). */
     private void reloadAsked()
     {
+        reloadAsked("SIGHUP received", null);
+    }
+
+    /**
+     * A rolling reload of every worker, unless one is under way (then this request joins it).
+     *
+     * @param source who asked, for the log
+     * @param answer told when the reload is done or failed; null for a signal
+     */
+    private void reloadAsked(String source, CompletableFuture<String> answer)
+    {
         if (phase != Phase.READY)
         {
-            LOG.warn("SIGHUP received: no reload {}", phase == Phase.STOPPING ? "while the cluster stops" :
+            String why = "no reload " + (phase == Phase.STOPPING ? "while the cluster stops" :
                 "before egg-ready (the workers are starting with the base as it is)");
+            LOG.warn("{}: {}", source, why);
+            if (answer != null)
+                answer.completeExceptionally(new IllegalStateException(why));
             return;
         }
         if (reload != null)
         {
-            LOG.info("SIGHUP received: a reload is under way since {} ms ago; this request joins it",
+            LOG.info("{}: a reload is under way since {} ms ago; this request joins it", source,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - reload.startNanos));
+            if (answer != null)
+                reload.answers.add(answer);
             return;
         }
         Reload started = new Reload();
         reload = started;
-        LOG.info("SIGHUP received: reloading {} worker(s), one at a time (the agent is kept)", workers.size());
+        if (answer != null)
+            started.answers.add(answer);
+        LOG.info("{}: reloading {} worker(s), one at a time (the agent is kept)", source, workers.size());
         // the base as it is now: start.d, modules, jars; then each worker in turn
         launcher.refresh(failure ->
         {
@@ -824,6 +930,55 @@ public class Master extends ContainerLifeCycle
         }
         changes.add(new Change(kind, null, kind == Kind.ADD ? "SIGTTIN" : "SIGTTOU", null));
         next();
+    }
+
+    /** The control socket's {@code scale}: workers added or removed, one at a time, until there are {@code count}. */
+    private void scaleTo(int count, CompletableFuture<String> answer)
+    {
+        if (phase != Phase.READY)
+        {
+            answer.completeExceptionally(new IllegalStateException("no scaling " + (phase == Phase.STOPPING ?
+                "while the cluster stops" : "before egg-ready")));
+            return;
+        }
+        if (count < 1 || count > EggConfig.MAX_WORKERS)
+        {
+            answer.completeExceptionally(new IllegalArgumentException("cannot scale to " + count + " workers: " +
+                "expected 1.." + EggConfig.MAX_WORKERS));
+            return;
+        }
+        // what the queued changes will leave (a removal under way still counts its slot)
+        int projected = workers.size() - (change != null && change.kind() == Kind.REMOVE ? 1 : 0);
+        for (Change queued : changes)
+            projected += queued.kind() == Kind.ADD ? 1 : queued.kind() == Kind.REMOVE ? -1 : 0;
+        int diff = count - projected;
+        if (diff == 0)
+        {
+            answer.complete(projected + " worker(s) already: nothing to do");
+            return;
+        }
+        Scale scale = new Scale(count, Math.abs(diff), answer);
+        String why = "scaling to " + count + " worker(s), asked on the control socket";
+        LOG.info("{}: {} {} worker(s)", why, diff > 0 ? "adding" : "removing", Math.abs(diff));
+        for (int i = 0; i < Math.abs(diff); i++)
+            changes.add(new Change(diff > 0 ? Kind.ADD : Kind.REMOVE, null, why, null, scale));
+        next();
+    }
+
+    /** An added or removed worker of a scaling is done ({@code failure} null) or failed: the answer when last. */
+    private void scaleStep(Change step, String failure)
+    {
+        Scale scale = step.scale();
+        if (scale == null || scale.answer.isDone())
+            return;
+        if (failure != null)
+        {
+            changes.removeIf(c -> c.scale() == scale);
+            scale.answer.completeExceptionally(new IllegalStateException("scaling to " + scale.target +
+                " worker(s) failed: " + failure + "; " + workers.size() + " worker(s) [" + workerList() + "]"));
+        }
+        else if (--scale.left == 0)
+            scale.answer.complete(workers.size() + " worker(s) [" + workerList() + "]");
     }
 
     /** Queues a graceful replacement of {@code slot} unless one is queued or under way. */
@@ -878,10 +1033,11 @@ public class Master extends ContainerLifeCycle
         {
             LOG.warn("{}: not adding a worker: {} is the most (jetty.egg.workers at most {})", add.why(), workers.size(),
                 EggConfig.MAX_WORKERS);
+            scaleStep(add, workers.size() + " workers is the most");
             return;
         }
         Slot slot = new Slot(Role.WORKER, workers.size() + 1);
-        change = new Change(Kind.ADD, slot, add.why(), null);
+        change = new Change(Kind.ADD, slot, add.why(), null, add.scale());
         // the count first: messages for the new slot are held until its process is ready
         workers.add(slot);
         HazelcastTransport.setWorkerCount(member.instance(), workers.size());
@@ -896,10 +1052,11 @@ public class Master extends ContainerLifeCycle
         if (workers.size() <= 1)
         {
             LOG.warn("{}: not removing a worker: 1 is the least", remove.why());
+            scaleStep(remove, "1 worker is the least");
             return;
         }
         Slot slot = workers.get(workers.size() - 1);
-        change = new Change(Kind.REMOVE, slot, remove.why(), null);
+        change = new Change(Kind.REMOVE, slot, remove.why(), null, remove.scale());
         slot.removing = true;
         // the count first: no message is addressed to the slot from now on
         HazelcastTransport.setWorkerCount(member.instance(), workers.size() - 1);
@@ -956,6 +1113,7 @@ public class Master extends ContainerLifeCycle
                 workerList());
             case REMOVE -> LOG.info("{}", what);
         }
+        scaleStep(done, null);
         next();
     }
 
@@ -984,6 +1142,7 @@ public class Master extends ContainerLifeCycle
             }
             case REMOVE -> LOG.warn("removing {} failed: {}", failed.slot().name(), why);
         }
+        scaleStep(failed, why);
         next();
     }
 
@@ -994,8 +1153,10 @@ public class Master extends ContainerLifeCycle
         if (--step.left > 0)
             return;
         reload = null;
-        LOG.info("reload done in {} ms: workers [{}]", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() -
-            step.startNanos), workerList());
+        String done = "reload done in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - step.startNanos) +
+            " ms: workers [" + workerList() + "]";
+        LOG.info("{}", done);
+        step.answers.forEach(answer -> answer.complete(done));
         standbyDue();
     }
 
@@ -1005,7 +1166,89 @@ public class Master extends ContainerLifeCycle
         reload = null;
         changes.removeIf(c -> c.reload() == failed);
         LOG.error("reload failed: {}", why);
+        if (failed != null)
+            failed.answers.forEach(answer -> answer.completeExceptionally(new IllegalStateException("reload failed: " +
+                why)));
         standbyDue();
+    }
+
+    // ---- the status ----
+
+    /** Hands a request to the event loop; its answer is failed if the loop ends first. */
+    private CompletableFuture<String> ask(java.util.function.Consumer<CompletableFuture<String>> request)
+    {
+        CompletableFuture<String> answer = new CompletableFuture<>();
+        if (phase == Phase.STOPPING || loopEnded.getCount() == 0)
+        {
+            answer.completeExceptionally(new IllegalStateException("the cluster is stopping"));
+            return answer;
+        }
+        unanswered.add(answer);
+        answer.whenComplete((done, failure) -> unanswered.remove(answer));
+        events.add(() -> request.accept(answer));
+        return answer;
+    }
+
+    /**
+     * Publishes the status when something changed (a process, a state, a change under way) or a second has passed
+     * since the last (for the figures), or when {@code force}d.
+     */
+    private void publishStatus(boolean force)
+    {
+        long now = System.nanoTime();
+        StringBuilder shape = new StringBuilder().append(phase).append(change == null ? "" : describe(change))
+            .append(reload != null).append(changes.size());
+        slots().forEach(slot -> shape.append('|').append(slot));
+        if (!force && shape.toString().equals(lastShape) && now - lastPublishNanos < TimeUnit.SECONDS.toNanos(1))
+            return;
+        lastShape = shape.toString();
+        lastPublishNanos = now;
+        String state = clusterState();
+        boolean stopping = phase == Phase.STOPPING;
+        long uptimeMs = TimeUnit.NANOSECONDS.toMillis(now - startNanos);
+        List<ProcessStatus> list = new ArrayList<>();
+        list.add(rows.master(state, uptimeMs));
+        List<Slot> ordered = new ArrayList<>();
+        ordered.add(agent);
+        ordered.addAll(workers);
+        for (Slot slot : ordered)
+        {
+            list.add(rows.of(slot, slot.run, stopping));
+            if (slot.next != null)
+                list.add(rows.of(slot, slot.next, stopping));
+        }
+        Set<Long> pids = new HashSet<>();
+        list.forEach(row -> pids.add(row.pid()));
+        rows.retainOnly(pids);
+        String under = change != null ? describe(change) : reload != null ? "reload (preparing the workers' command)" :
+            null;
+        if (under != null && !changes.isEmpty())
+            under += ", " + changes.size() + " more queued";
+        board.publish(new ClusterStatus(state, under, ProcessHandle.current().pid(), uptimeMs, eggReadyMs,
+            workers.size(), url, config.jettyBase(), Versions.ALL, list, System.currentTimeMillis()));
+    }
+
+    private String clusterState()
+    {
+        return switch (phase == null ? Phase.STARTING_AGENT : phase)
+        {
+            case STARTING_AGENT, STARTING_WORKERS -> "starting";
+            case READY -> change != null || reload != null || !changes.isEmpty() ? "reloading" : "ready";
+            case STOPPING -> "stopping";
+        };
+    }
+
+    /** @return the messages held for the slot in the member, -1 when the member cannot say */
+    private long queueDepth(Slot slot)
+    {
+        try
+        {
+            return HazelcastTransport.queueDepth(member.instance(), slot.role, slot.id);
+        }
+        catch (RuntimeException e)
+        {
+            return -1;
+        }
     }
 
     private static String describe(Change change)
@@ -1043,6 +1286,7 @@ public class Master extends ContainerLifeCycle
         stopNanos = System.nanoTime();
         stopRequested = true;
         done = true;
+        publishStatus(true);
         launcher.cancel();
         stop(workers);
         stop(List.of(agent));

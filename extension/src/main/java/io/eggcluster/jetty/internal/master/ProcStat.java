@@ -52,4 +52,26 @@ final class ProcStat
             return '?';
         }
     }
+
+    /**
+     * @return the CPU time the process used, user and system, in clock ticks ({@code utime + stime} of
+     * {@code /proc/PID/stat}, fields 14 and 15; Linux's ticks are 1/100 s), or -1 if unknown
+     */
+    static long cpuTicks(long pid)
+    {
+        try
+        {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            // after the command name's last ')': field 3 (state) is the first word, so utime (14) is the 12th
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        }
+        catch (IOException | RuntimeException e)
+        {
+            return -1;
+        }
+    }
+
+    /** Linux's USER_HZ: the clock ticks {@link #cpuTicks} counts per second. */
+    static final int TICKS_PER_SECOND = 100;
 }

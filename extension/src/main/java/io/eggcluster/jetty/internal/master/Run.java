@@ -13,6 +13,8 @@ final class Run
     /** Why it is being killed, once it is. */
     String failure;
     long lastHeartbeatNanos;
+    /** What the process reported with its last heartbeat. */
+    io.eggcluster.jetty.internal.Control.Figures figures = io.eggcluster.jetty.internal.Control.Figures.NONE;
     /** Stopped with SIGTERM: finishing its requests. */
     boolean draining;
     /** Started because the slot's previous process died (for the backoff). */

@@ -14,6 +14,8 @@ final class Slot implements Dumpable
     /** The replacement being started while {@link #run} serves. */
     Run next;
     int restarts;
+    /** How the slot's last process ended, for the status; null until one did. */
+    String lastExit;
     final RestartBackoff backoff = new RestartBackoff();
     /** A restart waiting for its backoff delay. */
     boolean restartPending;

@@ -81,6 +81,7 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
     private final AtomicLong requestIds = new AtomicLong();
     private final ScheduledExecutorScheduler timeouts;
     private final Sender sender;
+    private final java.util.concurrent.atomic.LongAdder received = new java.util.concurrent.atomic.LongAdder();
     private final Inbox inbox;
     private volatile boolean eggReady;
     /** Guards the start and the stop of receiving: the inbox starts at egg-ready, unless receiving has stopped. */
@@ -264,6 +265,19 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
         return sender.flush(timeoutMs);
     }
 
+    /** @return messages accepted for the cluster, ever: one per receiving slot */
+    public long getMessagesSent()
+    {
+        return sender.getMessagesSent();
+    }
+
+    /** @return messages and requests handed to this process's listeners and handlers, ever */
+    @ManagedAttribute("Messages and requests delivered to this process, ever")
+    public long getMessagesReceived()
+    {
+        return received.sum();
+    }
+
     @ManagedAttribute("Whether egg-ready has come")
     @Override
     public boolean isEggReady()
@@ -325,7 +339,11 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
         Message message = new Message(envelope.action(), envelope.data(), envelope.sender());
         switch (envelope.kind())
         {
-            case MESSAGE, ANY_WORKER -> deliver(message);
+            case MESSAGE, ANY_WORKER ->
+            {
+                received.increment();
+                deliver(message);
+            }
             case REQUEST -> answer(envelope, message);
             case REPLY, ERROR_REPLY -> settle(envelope);
         }
@@ -366,6 +384,7 @@ public class ClusterMessenger extends ContainerLifeCycle implements Messenger
 
     private void answer(Envelope request, Message message)
     {
+        received.increment();
         Handler handler = handlers.get(message.action());
         if (handler == null)
         {

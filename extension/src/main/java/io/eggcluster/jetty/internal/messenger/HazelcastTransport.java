@@ -155,6 +155,14 @@ public final class HazelcastTransport extends QueueTransport
         member.<String, Long>getMap(REGISTRY).set(ClusterMessenger.slotOf(process), process.pid());
     }
 
+    /**
+     * @return the messages held for the slot of {@code role#id} in the master's member, not yet taken by its process
+     */
+    public static int queueDepth(HazelcastInstance member, Role role, int id)
+    {
+        return member.getQueue(QUEUE_PREFIX + ClusterMessenger.slotOf(new EggProcess(role, id, 0))).size();
+    }
+
     /** The master's side of the registry: the process in this slot is gone. */
     public static void unregister(HazelcastInstance member, Role role, int id)
     {
