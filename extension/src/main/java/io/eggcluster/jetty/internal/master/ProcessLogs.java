@@ -1,5 +1,6 @@
 package io.eggcluster.jetty.internal.master;
 
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -301,6 +302,8 @@ public final class ProcessLogs extends AbstractLifeCycle
                     }
                     out.write(bytes, offset, length);
                     out.write('\n');
+                    // the line and its break in one write (of the buffer), before the next line or thread
+                    out.flush();
                 }
                 catch (IOException | RuntimeException e)
                 {
@@ -336,7 +339,7 @@ public final class ProcessLogs extends AbstractLifeCycle
                 }
             }
             restrict(today);
-            return opener.open(dir.resolve(name + DATED).toString(), retainDays);
+            return new BufferedOutputStream(opener.open(dir.resolve(name + DATED).toString(), retainDays), 8192);
         }
 
         synchronized void close()
@@ -382,8 +385,18 @@ public final class ProcessLogs extends AbstractLifeCycle
         public synchronized void write(byte[] bytes, int offset, int length)
         {
             console.write(bytes, offset, length);
-            for (int i = offset; i < offset + length; i++)
-                take(bytes[i]);
+            int end = offset + length;
+            int start = offset;
+            for (int i = offset; i < end; i++)
+            {
+                if (bytes[i] == '\n' || line.size() + (i - start) >= MAX_LINE_CHARS)
+                {
+                    line.write(bytes, start, i - start);
+                    take(bytes[i]);
+                    start = i + 1;
+                }
+            }
+            line.write(bytes, start, end - start);
         }
 
         private void take(int b)

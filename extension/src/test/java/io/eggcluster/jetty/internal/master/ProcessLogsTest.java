@@ -133,6 +133,9 @@ class ProcessLogsTest
             System.err.println("an err line");
             System.out.print("in two ");
             System.out.println("pieces");
+            System.out.print("three\nin one\nwrite");
+            System.out.println();
+            System.out.println("z".repeat(200_000));
             logs.child(Role.WORKER, 2, "[worker#2:7] only in its slot's file (the master prints it itself)");
         }
         finally
@@ -143,7 +146,13 @@ class ProcessLogsTest
         }
         List<String> master = Files.readAllLines(dir.resolve(name("master", today)));
         assertTrue(master.get(0).contains("log files in " + dir), master.toString());
-        assertEquals(List.of("an out line", "an err line", "in two pieces"), master.subList(1, master.size()));
+        assertEquals(List.of("an out line", "an err line", "in two pieces", "three", "in one", "write"),
+            master.subList(1, 7));
+        // a line longer than MAX_LINE_CHARS is written whole, in pieces of about that length
+        List<String> pieces = master.subList(7, master.size());
+        assertEquals(200_000, pieces.stream().mapToInt(String::length).sum());
+        assertTrue(pieces.size() >= 3 && pieces.stream().allMatch(p -> p.length() <= ProcessLogs.MAX_LINE_CHARS + 1 &&
+            p.chars().allMatch(c -> c == 'z')), pieces.size() + " pieces");
         String shown = console.toString(StandardCharsets.UTF_8);
         assertTrue(shown.contains("an out line") && shown.contains("an err line") && shown.contains("in two pieces"), shown);
         assertEquals("rwxr-x---", mode(dir), "a directory made for the logs");
