@@ -207,6 +207,57 @@ class ProcessLogsTest
     }
 
     @Test
+    void aFileThatCannotBeWrittenIsSaidOnceAndNothingElseStops() throws Exception
+    {
+        ZonedDateTime today = ZonedDateTime.now(ZoneOffset.UTC);
+        Path dir = Files.createDirectories(tmp.resolve("logs"));
+        java.util.concurrent.atomic.AtomicInteger opens = new java.util.concurrent.atomic.AtomicInteger();
+        // the disk is full: every write of worker-1's file fails; the master's file works
+        ProcessLogs logs = new ProcessLogs(dir, 7, (pattern, days) ->
+        {
+            if (!pattern.contains("worker-1."))
+                return new SteppedRollover(pattern, days, UTC, today);
+            opens.incrementAndGet();
+            return new java.io.OutputStream()
+            {
+                @Override
+                public void write(int b) throws IOException
+                {
+                    throw new IOException("No space left on device");
+                }
+            };
+        }, Clock.fixed(today.toInstant(), ZoneOffset.UTC));
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        PrintStream capture = new PrintStream(console, true, StandardCharsets.UTF_8);
+        System.setOut(capture);
+        System.setErr(capture);
+        try
+        {
+            logs.start();
+            for (int i = 0; i < 5; i++)
+                logs.child(Role.WORKER, 1, "[worker#1:1] line " + i);
+            System.out.println("the master goes on");
+        }
+        finally
+        {
+            logs.stop();
+            System.setOut(out);
+            System.setErr(err);
+        }
+        String shown = console.toString(StandardCharsets.UTF_8);
+        long said = shown.lines().filter(l -> l.contains("cannot write the log file")).count();
+        assertEquals(1, said, shown);
+        assertTrue(shown.contains(dir.resolve(name("worker-1", today)).toString()) && shown.contains("No space left"),
+            "names the file and the cause: " + shown);
+        assertEquals(1, opens.get(), "not opened again before the retry delay");
+        List<String> master = Files.readAllLines(dir.resolve(name("master", today)));
+        assertTrue(master.contains("the master goes on"), master.toString());
+        assertTrue(master.stream().anyMatch(l -> l.contains("cannot write the log file")), "said in the master's too");
+    }
+
+    @Test
     void longLinesAreCutWithAMarkerAndLineBreaksAreKept() throws Exception
     {
         String text = "a\r\n\nb" + "x".repeat(30) + "\nlast without break";
