@@ -49,6 +49,7 @@ etc/egg-cluster.xml
 jetty.server.addProtectedClasses+=,io.eggcluster.jetty.api.
 jetty.server.addHiddenClasses+=,io.eggcluster.jetty.internal.
 jetty.server.addHiddenClasses+=,com.hazelcast.
+jetty.server.addHiddenClasses+=,org.newsclub.
 
 [ini-template]
 ## Number of worker processes (1..256); 'auto' is one per available processor (as in Egg).
@@ -96,6 +97,13 @@ jetty.server.addHiddenClasses+=,com.hazelcast.
 ## files older than logRetainDays days are deleted. Empty: no files, the console only.
 # jetty.egg.logDir=logs
 # jetty.egg.logRetainDays=7
+
+## Nothing to set for these two:
+## - systemd (Type=notify): when the master runs with NOTIFY_SOCKET set, it tells systemd READY=1 only at
+##   egg-ready, RELOADING=1 and READY=1 around a reload or a scaling, STOPPING=1 when it stops, and a STATUS= line
+##   (from its own process: NotifyAccess=main); the children never get the variable.
+## - JMX: with Jetty's jmx module enabled (--add-modules=jmx), the master's JVM shows the cluster as MBeans:
+##   io.eggcluster.jetty:type=cluster and io.eggcluster.jetty:type=process,name=master|agent-0|worker-N.
 
 ## Extra JVM options for every child, separated by spaces, after the options the master JVM was given.
 # jetty.egg.jvmArgs=

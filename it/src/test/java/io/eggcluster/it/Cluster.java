@@ -103,9 +103,11 @@ final class Cluster implements AutoCloseable
     /**
      * @param name a name for the base copy and the log
      * @param customize changes to the fresh base before start (extra WARs)
+     * @param environment more variables in the master's environment
      * @param properties more start properties, e.g. {@code jetty.egg.workers=2}
      */
-    static Cluster start(String name, Consumer<Path> customize, String... properties) throws IOException
+    static Cluster start(String name, Consumer<Path> customize, Map<String, String> environment, String... properties)
+        throws IOException
     {
         Path template = Path.of(System.getProperty("egg.jettyBase"));
         Path home = Path.of(System.getProperty("egg.jettyHome"));
@@ -134,7 +136,9 @@ final class Cluster implements AutoCloseable
             if (!property.startsWith("jetty.http.port="))
                 command.add(property);
         }
-        Process process = new ProcessBuilder(command).directory(base.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(base.toFile());
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         return new Cluster(base, tmp, port, process);
     }
 
@@ -549,6 +553,30 @@ final class Cluster implements AutoCloseable
                 return FileVisitResult.CONTINUE;
             }
         });
+    }
+
+    // issue 12, systemd and JMX: a master with more environment variables; what a process has in its environment
+
+    /**
+     * @param customize changes to the fresh base before start (extra WARs)
+     * @param properties more start properties, e.g. {@code jetty.egg.workers=2}
+     */
+    static Cluster start(String name, Consumer<Path> customize, String... properties) throws IOException
+    {
+        return start(name, customize, Map.of(), properties);
+    }
+
+    /** @return the variables of a live process, from {@code /proc/PID/environ} (readable by its owner only) */
+    static Map<String, String> environmentOf(long pid) throws IOException
+    {
+        Map<String, String> environment = new HashMap<>();
+        for (String entry : Files.readString(Path.of("/proc/" + pid + "/environ")).split("\0"))
+        {
+            int equals = entry.indexOf('=');
+            if (equals > 0)
+                environment.put(entry.substring(0, equals), entry.substring(equals + 1));
+        }
+        return environment;
     }
 
     // ---- issue 12, log files and a clean start (CleanStartIT, LogFilesIT) ----

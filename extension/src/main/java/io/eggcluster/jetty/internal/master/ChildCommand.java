@@ -95,8 +95,7 @@ final class ChildCommand
         List<String> dropped = new ArrayList<>();
         for (String option : jvmOptions)
         {
-            // a debug agent listens on a port: every child would try to bind the master's, and fail to start
-            if (option.startsWith("-agentlib:jdwp") || option.startsWith("-Xrunjdwp"))
+            if (listensOnAPort(option))
                 dropped.add(option);
             else
                 options.add(option);
@@ -119,8 +118,21 @@ final class ChildCommand
     }
 
     /**
-     * @return the master's JVM options not passed to the children (a debug agent, which would make each child bind
-     * the master's debug port)
+     * @return whether a JVM option makes the JVM listen on a fixed port: a debug agent, JMX's remote connector, or
+     * Prometheus' JMX exporter as a Java agent ({@code -javaagent:.../jmx_prometheus_javaagent.jar=9404:...}); every
+     * child would try to bind the master's port and fail to start (the master's MBeans cover the whole cluster)
+     */
+    static boolean listensOnAPort(String option)
+    {
+        return option.startsWith("-agentlib:jdwp") || option.startsWith("-Xrunjdwp") ||
+            option.startsWith("-Dcom.sun.management.jmxremote.port=") ||
+            option.startsWith("-Dcom.sun.management.jmxremote.rmi.port=") ||
+            option.startsWith("-javaagent:") && option.contains("jmx_prometheus");
+    }
+
+    /**
+     * @return the master's JVM options not passed to the children (a debug agent, JMX's remote port, Prometheus' JMX
+     * exporter agent: each child would bind the master's port, see {@link #listensOnAPort})
      */
     List<String> droppedOptions()
     {

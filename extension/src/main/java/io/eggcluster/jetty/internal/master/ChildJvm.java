@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import io.eggcluster.jetty.api.Role;
 import io.eggcluster.jetty.internal.Control;
 import io.eggcluster.jetty.internal.ProcessGroup;
+import io.eggcluster.jetty.internal.admin.SystemdNotifier;
 
 /**
  * The master's handle on one forked child JVM: started with its standard input as a pipe from the master that is
@@ -96,6 +97,9 @@ final class ChildJvm
             .redirectError(ProcessBuilder.Redirect.PIPE);
         CompletableFuture<ChildJvm> started = new CompletableFuture<>();
         ControlServer.Channel channel = control.open(report -> events.onReport(started.join(), report));
+        // only the master speaks for a systemd service: a child that notified would be refused (NotifyAccess=main)
+        // or, with NotifyAccess=all, could say READY=1 for the whole cluster
+        builder.environment().remove(SystemdNotifier.NOTIFY_SOCKET);
         builder.environment().putAll(environment);
         builder.environment().put(Control.ENV_SOCKET, control.socket().toString());
         builder.environment().put(Control.ENV_TOKEN, channel.token());

@@ -25,10 +25,13 @@ import io.eggcluster.jetty.internal.Control;
 import io.eggcluster.jetty.internal.EggConfig;
 import io.eggcluster.jetty.internal.EggSettings;
 import io.eggcluster.jetty.internal.admin.AdminCommands;
+import io.eggcluster.jetty.internal.admin.AdminHttp;
 import io.eggcluster.jetty.internal.admin.AdminSocket;
+import io.eggcluster.jetty.internal.admin.ClusterFigures;
 import io.eggcluster.jetty.internal.admin.ClusterStatus;
 import io.eggcluster.jetty.internal.admin.ProcessStatus;
 import io.eggcluster.jetty.internal.admin.StatusBoard;
+import io.eggcluster.jetty.internal.admin.SystemdNotifier;
 import io.eggcluster.jetty.internal.messenger.HazelcastSetup;
 import io.eggcluster.jetty.internal.messenger.HazelcastTransport;
 import io.eggcluster.jetty.internal.messenger.RetiredSlot;
@@ -217,7 +220,7 @@ public class Master extends ContainerLifeCycle
         this.url = url;
         ChildCommand command = ChildCommand.ofCurrentJvm(config.jvmArgs());
         if (!command.droppedOptions().isEmpty())
-            LOG.info("the master's {} is not given to the children (each would bind the same debug port): give a " +
+            LOG.info("the master's {} is not given to the children (each would bind the same port): give a " +
                 "child its own through jetty.egg.jvmArgs", command.droppedOptions());
         int hazelcastPort = config.hazelcastPort() != 0 ? config.hazelcastPort() :
             HazelcastSetup.freePort(config.hazelcastHost());
@@ -238,10 +241,15 @@ public class Master extends ContainerLifeCycle
             workers.add(new Slot(Role.WORKER, id));
         addBean(config);
         addBean(board);
+        // the status's figures as MBeans (registered where the jmx module is enabled), and systemd told of each
+        // change when it runs the master (NOTIFY_SOCKET set; else nothing at all)
+        ClusterFigures.attachTo(board);
+        java.util.Optional.ofNullable(SystemdNotifier.fromEnvironment(System.getenv())).ifPresent(board::addListener);
         // first: a second cluster on this base is refused before anything starts, and the command line sees the
         // master starting
         addBean(new AdminSocket(java.nio.file.Path.of(config.jettyBase(), "work", "egg-cluster", "admin.sock"), board,
             adminCommands));
+        if (config.operations().adminPort() > 0) addBean(new AdminHttp(config.operations(), board));
         addBean(control);
         addBean(member);
         addBean(launcher);
@@ -724,8 +732,9 @@ public class Master extends ContainerLifeCycle
         slots().forEach(slot -> slot.run.jvm.send(Control.eggReady()));
         // the status says ready before the line does: whoever saw the line finds the status ready
         publishStatus(true);
-        LOG.info("egg-ready in {} ms: agent {}, workers [{}], serving {}",
-            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), agent.run.jvm, workerList(), url);
+        // one moment for both: the status's eggReadyMs and the line's figure
+        LOG.info("egg-ready in {} ms: agent {}, workers [{}], serving {}", eggReadyMs, agent.run.jvm, workerList(),
+            url);
         nextRssCheckNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RSS_CHECK_MS);
         started.complete(null);
         standbyDue();

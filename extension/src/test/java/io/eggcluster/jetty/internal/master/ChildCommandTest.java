@@ -152,6 +152,24 @@ class ChildCommandTest
     }
 
     @Test
+    void theMastersJmxPortsAndPrometheusAgentAreNotGivenToTheChildren()
+    {
+        List<String> listening = List.of("-Dcom.sun.management.jmxremote.port=9010",
+            "-Dcom.sun.management.jmxremote.rmi.port=9011",
+            "-javaagent:/opt/jmx_prometheus_javaagent-1.0.1.jar=127.0.0.1:9404:/etc/egg/jmx.yaml");
+        List<String> master = new java.util.ArrayList<>(List.of("-Xmx1g", "-Dcom.sun.management.jmxremote.ssl=false",
+            "-javaagent:/opt/otel.jar"));
+        master.addAll(listening);
+        master.addAll(List.of("-jar", "start.jar"));
+        ChildCommand command = ChildCommand.of("java", master, List.of());
+        List<String> line = command.command(Role.WORKER, 1, Map.of());
+        assertTrue(line.containsAll(List.of("-Xmx1g", "-Dcom.sun.management.jmxremote.ssl=false",
+            "-javaagent:/opt/otel.jar")), "other options are kept: " + line);
+        assertTrue(listening.stream().noneMatch(line::contains), line.toString());
+        assertEquals(listening, command.droppedOptions());
+    }
+
+    @Test
     void refusesAJvmNotStartedByStartJarAndSaysWhy()
     {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> ChildCommand.of("java",
