@@ -52,11 +52,13 @@ import org.slf4j.LoggerFactory;
  *       before it takes a slot are in the master's file only.</li>
  * </ul>
  *
- * <p>Guarantees: a line is written whole (lines of two streams or two threads never interleave inside a line); a
- * child's line is at most {@link #MAX_LINE_CHARS} characters (longer ones are cut by the reader, with a marker,
- * see {@link BoundedLineReader}); the directory is made {@code rwxr-x---} when missing, a file is
- * {@code rw-r-----} or stricter (made so before anything is written to it, and again at each rollover); files are
- * opened on their first line and closed on {@link #stop}. A file that cannot be written is logged once (naming
+ * <p>Guarantees: a line is written whole, in one write (lines of two streams or two threads never interleave inside
+ * a line), except a line of the master's own longer than {@link #MAX_LINE_CHARS} bytes, written in pieces of that
+ * size; a child's line is at most {@link #MAX_LINE_CHARS} characters behind its prefix (longer ones are cut by the
+ * reader, with a marker, see {@link BoundedLineReader}); the directory is made {@code rwxr-x---} when missing, a
+ * file is {@code rw-r-----} or stricter (a file opened at start before anything is written to it; one opened at
+ * midnight just after it is opened, while the directory keeps others out); files are opened on their first line
+ * and closed on {@link #stop}. A file that cannot be written is logged once (naming
  * the file) and retried at most every {@value #RETRY_SECONDS} s: it never stops the cluster, and the console keeps
  * every line. With {@code jetty.egg.logDir} empty nothing is written.</p>
  */
