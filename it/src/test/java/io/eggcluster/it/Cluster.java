@@ -578,4 +578,24 @@ final class Cluster implements AutoCloseable
         }
         return environment;
     }
+
+    // ---- issue 12, log files and a clean start (CleanStartIT, LogFilesIT) ----
+
+    /** The master's last lifecycle line, once its children have exited and its Hazelcast member is down: 1 ms. */
+    static final Pattern CLUSTER_STOPPED = Pattern.compile("egg-cluster stopped in (\\d+) ms");
+
+    /** @return the index of the first line, the master's or a child's, that matches, waiting up to {@code timeout} */
+    int awaitLineIndex(Pattern pattern, Duration timeout) throws InterruptedException
+    {
+        return scan(pattern, timeout, 0, false).index();
+    }
+
+    /** @return the lines of output {@code [from, to)}, as the master printed them */
+    List<String> lines(int from, int to)
+    {
+        synchronized (lines)
+        {
+            return new ArrayList<>(lines.subList(from, to));
+        }
+    }
 }

@@ -9,6 +9,7 @@ import io.eggcluster.jetty.internal.child.Agent;
 import io.eggcluster.jetty.internal.child.Worker;
 import io.eggcluster.jetty.internal.master.Master;
 import io.eggcluster.jetty.internal.master.PortCheck;
+import io.eggcluster.jetty.internal.master.ProcessLogs;
 import io.eggcluster.jetty.internal.messenger.ClusterClient;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.server.NetworkConnector;
@@ -67,6 +68,8 @@ public final class EggCluster
      */
     public static void install(Server server, EggConfig config, String role, String workerId)
     {
+        // before any Hazelcast class loads: one log format in every process
+        LogRouting.install();
         List<String> errors = new java.util.ArrayList<>();
         Control.Assignment assignment = Control.Assignment.parse(role, workerId, errors);
         try
@@ -106,7 +109,12 @@ public final class EggCluster
                 removeConnectors(server);
                 removeDeployment(server);
                 server.addBean(new NoConnectors(server), true);
-                server.addBean(new Master(server, config, urls, port));
+                // the log files first: they get the console from now on (Jetty's start lines included), and close
+                // after the master has stopped the children (the server stops its beans in reverse order)
+                ProcessLogs logs = ProcessLogs.of(config);
+                LifeCycle.start(logs);
+                server.addBean(logs, true);
+                server.addBean(new Master(server, config, urls, port, logs));
                 server.addEventListener(EXIT_ON_FAILED_START);
             }
             case AGENT ->

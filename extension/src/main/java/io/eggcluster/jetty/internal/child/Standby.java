@@ -45,6 +45,8 @@ public final class Standby
 
     public static void main(String[] args) throws Exception
     {
+        // before the Hazelcast classes below load: their loggers print in Jetty's format
+        io.eggcluster.jetty.internal.LogRouting.install();
         ClassLoader loader = Standby.class.getClassLoader();
         for (String name : WARM_CLASSES)
         {

@@ -1,6 +1,5 @@
 package io.eggcluster.jetty.internal.master;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -23,7 +22,9 @@ import io.eggcluster.jetty.internal.admin.SystemdNotifier;
 /**
  * The master's handle on one forked child JVM: started with its standard input as a pipe from the master that is
  * never written (its lifeline: it dies with the master) and its secrets in its environment, both output streams
- * drained line by line and printed with a {@code [role#id:pid]} prefix (only printed: nothing it prints is obeyed),
+ * drained line by line (each cut at {@value ProcessLogs#MAX_LINE_CHARS} characters, {@link BoundedLineReader}) and
+ * printed with a {@code [role#id:pid]} prefix, and written to its slot's log file ({@link ProcessLogs}) (only
+ * printed: nothing it prints is obeyed),
  * its control channel ({@link Control}) on the master's control socket: its reports handed to the master, the
  * master's commands ({@link #send}) written to it; its exit as an event once its output and its reports are drained.
  * Its output is drained on the threads of the executor the master gives it.
@@ -46,15 +47,20 @@ final class ChildJvm
     private volatile String name;
     private volatile long startNanos = System.nanoTime();
     private final Deque<String> tail = new ArrayDeque<>();
+    /** Where its lines are written besides the console: its slot's log file. */
+    private final ProcessLogs logs;
+    /** False for a standby until it takes a slot: its lines have no slot's file yet. */
+    private volatile boolean slotted = true;
     private volatile ControlServer.Channel channel;
     /** Whether the child leads a process group of its own (started through setsid): its group id is its pid. */
     private volatile boolean grouped;
 
-    private ChildJvm(Role role, int id, Process process)
+    private ChildJvm(Role role, int id, Process process, ProcessLogs logs)
     {
         this.role = role;
         this.id = id;
         this.process = process;
+        this.logs = logs;
         this.name = role.id() + "#" + id + ":" + process.pid();
     }
 
@@ -63,9 +69,9 @@ final class ChildJvm
      * @param control where the child's reports come in
      */
     static ChildJvm start(Role role, int id, List<String> command, Map<String, String> environment,
-                          ControlServer control, Executor pumps, Events events) throws IOException
+                          ControlServer control, Executor pumps, ProcessLogs logs, Events events) throws IOException
     {
-        return start(role, id, command, environment, control, pumps, events, false);
+        return start(role, id, command, environment, control, pumps, logs, events, false);
     }
 
     /**
@@ -73,13 +79,14 @@ final class ChildJvm
      * {@link #activate} gives it a slot.
      */
     static ChildJvm standby(List<String> command, Map<String, String> environment, ControlServer control,
-                            Executor pumps, Events events) throws IOException
+                            Executor pumps, ProcessLogs logs, Events events) throws IOException
     {
-        return start(Role.WORKER, 0, command, environment, control, pumps, events, true);
+        return start(Role.WORKER, 0, command, environment, control, pumps, logs, events, true);
     }
 
     private static ChildJvm start(Role role, int id, List<String> command, Map<String, String> environment,
-                                  ControlServer control, Executor pumps, Events events, boolean standby)
+                                  ControlServer control, Executor pumps, ProcessLogs logs, Events events,
+                                  boolean standby)
         throws IOException
     {
         List<String> argv = new ArrayList<>(ProcessGroup.newGroupPrefix());
@@ -99,7 +106,7 @@ final class ChildJvm
         ChildJvm child;
         try
         {
-            child = new ChildJvm(role, id, builder.start());
+            child = new ChildJvm(role, id, builder.start(), logs);
             child.grouped = argv.size() > command.size();
         }
         catch (IOException | RuntimeException e)
@@ -110,7 +117,10 @@ final class ChildJvm
         child.channel = channel;
         started.complete(child);
         if (standby)
+        {
             child.name = "standby:" + child.process.pid();
+            child.slotted = false;
+        }
         CompletableFuture<Void> out = child.pump(pumps, child.process.getInputStream(), System.out);
         CompletableFuture<Void> err = child.pump(pumps, child.process.getErrorStream(), System.err);
         child.process.onExit().thenCompose(p ->
@@ -131,12 +141,16 @@ final class ChildJvm
         CompletableFuture<Void> done = new CompletableFuture<>();
         executor.execute(() ->
         {
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)))
+            try (InputStreamReader reader = new InputStreamReader(in, StandardCharsets.UTF_8))
             {
-                for (String line = reader.readLine(); line != null; line = reader.readLine())
+                BoundedLineReader lines = new BoundedLineReader(reader, ProcessLogs.MAX_LINE_CHARS);
+                for (String line = lines.readLine(); line != null; line = lines.readLine())
                 {
                     remember(line);
-                    to.println("[" + name + "] " + line);
+                    String prefixed = "[" + name + "] " + line;
+                    to.println(prefixed);
+                    if (slotted)
+                        logs.child(role, id, prefixed);
                 }
             }
             catch (IOException ignored)
@@ -174,6 +188,7 @@ final class ChildJvm
         this.role = role;
         this.id = id;
         this.name = role.id() + "#" + id + ":" + process.pid();
+        this.slotted = true;
         this.startNanos = System.nanoTime();
         send(Control.start(role, id));
     }

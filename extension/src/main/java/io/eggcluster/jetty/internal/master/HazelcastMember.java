@@ -74,9 +74,50 @@ public final class HazelcastMember extends AbstractLifeCycle
         return up != null && up.isDone() && !up.isCompletedExceptionally();
     }
 
+    /**
+     * The options of {@link ChildCommand#HAZELCAST_OPTIONS} this JVM lacks, which Hazelcast checks for when its first
+     * member starts (the packages) and advises (the module), as its warning lists them.
+     *
+     * @param hazelcast the module Hazelcast's classes are in (the class path's unnamed module)
+     */
+    static List<String> missingOptions(Module hazelcast)
+    {
+        List<String> missing = new java.util.ArrayList<>();
+        for (List<String> option : ChildCommand.HAZELCAST_OPTIONS)
+        {
+            String value = option.get(1);
+            boolean present;
+            if (option.get(0).equals("--add-modules"))
+                present = ModuleLayer.boot().findModule(value).isPresent();
+            else
+            {
+                String module = value.substring(0, value.indexOf('/'));
+                String pkg = value.substring(value.indexOf('/') + 1, value.indexOf('='));
+                present = ModuleLayer.boot().findModule(module).map(m -> option.get(0).equals("--add-opens") ?
+                    m.isOpen(pkg, hazelcast) : m.isExported(pkg, hazelcast)).orElse(true);
+            }
+            if (!present)
+                missing.add(option.get(0) + " " + value);
+        }
+        return missing;
+    }
+
     @Override
     protected void doStart()
     {
+        List<String> missing = missingOptions(com.hazelcast.config.Config.class.getModule());
+        // Hazelcast says it too, as a warning, when the JVM has not given it these: what they are for in 5.7
+        // (checked in its classes) is not what this member does: sun.nio.ch lets its network threads swap the JDK's
+        // set of selected keys for an array (less garbage per wake-up); sun.management and
+        // com.sun.management.internal let it read the OS's figures for its metrics (off: Config#getMetricsConfig);
+        // java.lang and jdk.internal.ref serve reflective and Compact serialization of application classes (the
+        // cluster's types are IdentifiedDataSerializable). The sample base's jetty-logging.properties lowers that
+        // one logger; this line says what it is, once, in our words
+        if (!missing.isEmpty())
+            LOG.info("the master's JVM runs Hazelcast without {}: its member works without them (its network " +
+                "threads use the JDK's set of selected keys, its unused OS metrics read nothing); the children get " +
+                "them. To give them to the master, put them before -jar (bin/egg-cluster start does)",
+                String.join(" ", missing));
         CompletableFuture<HazelcastInstance> up = new CompletableFuture<>();
         instance = up;
         starter = new Thread(() ->

@@ -60,6 +60,7 @@ public final class Launcher extends ContainerLifeCycle
     private final ControlServer control;
     private final Consumer<Runnable> post;
     private final BooleanSupplier serving;
+    private final ProcessLogs logs;
     private final QueuedThreadPool output = new QueuedThreadPool();
     private final QueuedThreadPool work = new QueuedThreadPool(4, 1);
     private final Scheduler timer = new ScheduledExecutorScheduler("egg-launcher-timer", true);
@@ -83,10 +84,13 @@ public final class Launcher extends ContainerLifeCycle
      * @param environment what every child gets in its environment besides the master's own: its secrets
      * @param post hands a task to the master's event loop
      * @param serving whether the cluster is egg-ready and not stopping (asked on the event loop)
+     * @param logs where the children's lines are written besides the console
      */
     Launcher(EggSettings settings, ChildCommand command, Map<String, String> childProperties,
-             Map<String, String> environment, ControlServer control, Consumer<Runnable> post, BooleanSupplier serving)
+             Map<String, String> environment, ControlServer control, Consumer<Runnable> post, BooleanSupplier serving,
+             ProcessLogs logs)
     {
+        this.logs = logs;
         this.settings = settings;
         this.command = command;
         this.childProperties = Map.copyOf(childProperties);
@@ -181,7 +185,7 @@ public final class Launcher extends ContainerLifeCycle
                 properties.put("jetty.http.reusePort", "true");
             argv = command.command(role, id, properties);
         }
-        return new Forked(ChildJvm.start(role, id, argv, environment, control, output, events), false);
+        return new Forked(ChildJvm.start(role, id, argv, environment, control, output, logs, events), false);
     }
 
     record Forked(ChildJvm child, boolean fromStandby)
@@ -219,7 +223,7 @@ public final class Launcher extends ContainerLifeCycle
         boolean dump = options.isEmpty() && settings.classDataSharing() && !archiveTried && cdsArchive != null;
         // the dump lists every class it cannot archive as a warning: not for the cluster's log
         standby = ChildJvm.standby(launch.standbyCommand(dump ? List.of(RECORD_DUMP_INFO,
-            "-Xlog:cds=off,cds+dynamic=off") : options), environment, control, output, events);
+            "-Xlog:cds=off,cds+dynamic=off") : options), environment, control, output, logs, events);
         if (dump)
         {
             archiveTried = true;

@@ -202,6 +202,8 @@ public class Master extends ContainerLifeCycle
         }
     };
     private volatile int exitStatus;
+    /** When the cluster began to stop (0: not yet): for the stopped line. */
+    private volatile long stopNanos;
     private boolean done;
 
     /**
@@ -209,8 +211,9 @@ public class Master extends ContainerLifeCycle
      * @param config the validated {@code jetty.egg.*} settings
      * @param url the URL the workers serve, for the egg-ready line
      * @param port the port the workers share
+     * @param logs the log files, where each child's lines are written besides the console
      */
-    public Master(Server server, EggSettings config, String url, int port)
+    public Master(Server server, EggSettings config, String url, int port, ProcessLogs logs)
     {
         this.server = server;
         this.config = config;
@@ -233,7 +236,7 @@ public class Master extends ContainerLifeCycle
         String clusterName = "egg-" + UUID.randomUUID();
         this.member = new HazelcastMember(config, clusterName, hazelcastPort, why -> events.add(() -> fatal(why)));
         this.launcher = new Launcher(config, command, childProperties, Map.of(Control.ENV_CLUSTER, clusterName),
-            control, events::add, () -> phase == Phase.READY);
+            control, events::add, () -> phase == Phase.READY, logs);
         for (int id = 1; id <= config.workers(); id++)
             workers.add(new Slot(Role.WORKER, id));
         addBean(config);
@@ -324,6 +327,10 @@ public class Master extends ContainerLifeCycle
         events.add(this::stopAll);
         awaitLoopEnd();
         super.doStop();
+        // the last of the lifecycle lines: the children have exited, the Hazelcast member is down
+        long began = stopNanos;
+        LOG.info("egg-cluster stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() -
+            (began != 0 ? began : System.nanoTime())));
     }
 
     /** Waits for the event loop to have stopped the cluster; the loop may be the thread that is exiting the JVM. */
@@ -1285,6 +1292,7 @@ public class Master extends ContainerLifeCycle
         if (phase == Phase.STOPPING)
             return;
         phase = Phase.STOPPING;
+        stopNanos = System.nanoTime();
         stopRequested = true;
         done = true;
         publishStatus(true);

@@ -62,7 +62,7 @@ class LauncherTest
             EggSettings.Operations.DEFAULT);
         BlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
         launcher = new Launcher(settings, command, Map.of("jetty.base", base.toString()), Map.of(),
-            new ControlServer(), events::add, () -> true);
+            new ControlServer(), events::add, () -> true, ProcessLogs.none());
         launcher.start();
 
         Runnable resolved = events.poll(30, TimeUnit.SECONDS);
