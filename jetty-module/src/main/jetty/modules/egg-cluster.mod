@@ -102,6 +102,11 @@ jetty.server.addHiddenClasses+=,org.newsclub.
 # jetty.egg.logDir=logs
 # jetty.egg.logRetainDays=7
 
+## What the master's console (stdout/stderr) gets: always (everything, as the master's log file) or until-ready
+## (everything until egg-ready, then nothing: the log files have it). bin/egg-cluster start --daemon uses
+## until-ready, so that its logs/egg-cluster.out holds each start's lines, not a second, unrotated copy of the log.
+# jetty.egg.logConsole=always
+
 ## Nothing to set for these two:
 ## - systemd (Type=notify): when the master runs with NOTIFY_SOCKET set, it tells systemd READY=1 only at
 ##   egg-ready, RELOADING=1 and READY=1 around a reload or a scaling, STOPPING=1 when it stops, and a STATUS= line

@@ -20,7 +20,8 @@ Operates the egg cluster of the jetty base ${BASE:-this script is in}.
   start [--daemon] [--timeout S] [--workers N] [--port P] [NAME=VALUE ...] [-- START.JAR ARGS ...]
         Starts the cluster: java -jar \$JETTY_HOME/start.jar in the base, with the properties given.
         Without --daemon java replaces this script (its pid is the script's: for systemd Type=notify).
-        With --daemon it runs in the background (output appended to logs/egg-cluster.out) and this
+        With --daemon it runs in the background (its output up to egg-ready appended to
+        logs/egg-cluster.out; after it, in the log files: jetty.egg.logConsole=until-ready) and this
         returns 0 once the cluster is egg-ready, or 1 with the reason and its last output lines if the
         master exits first or S seconds pass (--timeout, default 120; the master is then stopped).
         --workers N   jetty.egg.workers=N (1..256, or auto)
@@ -228,13 +229,22 @@ start()
     cd "$BASE" || fail "cannot enter $BASE"
     { mkdir -p work && (umask 077 && mkdir -p work/egg-cluster); } || fail "cannot make $BASE/work/egg-cluster"
 
+    # the access Hazelcast asks for on Java 17 (its member, in the master, uses it for fewer allocations in its
+    # network threads); the children get it from the master
+    HAZELCAST_OPTIONS="--add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED \
+--add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
+--add-opens java.management/sun.management=ALL-UNNAMED --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED"
+
     if [ "$daemon" = false ]; then
         # the java process takes this shell's pid: systemd (Type=notify, KillMode=mixed) sees the master itself
         echo $$ > "$PID_FILE"
         set -f
         # shellcheck disable=SC2086 # JAVA_OPTIONS is a list of words
-        exec "$JAVA" ${JAVA_OPTIONS:-} -jar "$JETTY_HOME/start.jar" "$@"
+        exec "$JAVA" $HAZELCAST_OPTIONS ${JAVA_OPTIONS:-} -jar "$JETTY_HOME/start.jar" "$@"
     fi
+    # a daemon's console file holds each start's lines up to egg-ready; after it the log files (logs/master.*.log,
+    # rotated) have everything, not a second, unrotated copy here (a property given by the user comes later: it wins)
+    set -- jetty.egg.logConsole=until-ready "$@"
 
     mkdir -p logs || fail "cannot make $BASE/logs"
     printf '%s egg-cluster start --daemon\n' "$(date '+%Y-%m-%d %H:%M:%S')" >> "$OUT" || fail "cannot write $OUT"
@@ -254,7 +264,7 @@ start()
         # terminal closes); it runs java in place (this background job does not lead its process group), so $! is
         # the master's pid
         # shellcheck disable=SC2086
-        $detach $default_int "$JAVA" ${JAVA_OPTIONS:-} -jar "$JETTY_HOME/start.jar" "$@" < /dev/null >> "$OUT" 2>&1 &
+        $detach $default_int "$JAVA" $HAZELCAST_OPTIONS ${JAVA_OPTIONS:-} -jar "$JETTY_HOME/start.jar" "$@" < /dev/null >> "$OUT" 2>&1 &
         echo $! > "$PID_FILE"
     )
     pid=$(cat "$PID_FILE") || fail "cannot read $PID_FILE"

@@ -128,6 +128,19 @@ class CliIT
         assertFalse(alive(three.get(3)), "worker#3 is gone: " + three);
         System.out.println("cli: scale: " + up.out().trim() + " / " + down.out().trim());
 
+        // the daemon's console file ends at egg-ready (jetty.egg.logConsole=until-ready): the kill, the reload and
+        // the scaling went to the log files only, which the master rotates
+        String console = Files.readString(first.dir.resolve("logs/egg-cluster.out"));
+        assertTrue(console.contains("egg-ready in ") && console.contains("(jetty.egg.logConsole=until-ready)"), console);
+        assertFalse(console.contains("reload done in "), "after egg-ready in the console file:\n" + console);
+        assertFalse(console.contains("Hazelcast is starting in a Java modular environment"), "the master got " +
+            "Hazelcast's JVM options from bin/egg-cluster:\n" + console);
+        try (java.util.stream.Stream<Path> logs = Files.list(first.dir.resolve("logs")))
+        {
+            Path master = logs.filter(f -> f.getFileName().toString().startsWith("master.")).findFirst().orElseThrow();
+            assertTrue(Files.readString(master).contains("reload done in "), master.toString());
+        }
+
         // a reload that fails (the next version of the app cannot start): exit 1 with the master's reason, and the
         // workers that served serve on
         Map<Integer, Long> serving = workers(first.statusJson());

@@ -37,6 +37,7 @@ public class EggConfig
     static final String ADMIN_PORT = "jetty.egg.admin.port";
     static final String LOG_DIR = "jetty.egg.logDir";
     static final String LOG_RETAIN_DAYS = "jetty.egg.logRetainDays";
+    static final String LOG_CONSOLE = "jetty.egg.logConsole";
     /** More workers than this is a typo, not a machine: each is a JVM of 100+ MB. */
     public static final int MAX_WORKERS = 256;
     /**
@@ -78,6 +79,7 @@ public class EggConfig
     private String adminPort = "";
     private String logDir = "logs";
     private String logRetainDays = "7";
+    private String logConsole = "always";
     private String jettyHome;
     private String jettyBase;
 
@@ -237,6 +239,12 @@ public class EggConfig
             this.logRetainDays = days;
     }
 
+    public void setLogConsole(String console)
+    {
+        if (console != null)
+            this.logConsole = console;
+    }
+
     public void setJettyHome(String jettyHome)
     {
         if (jettyHome != null)
@@ -299,9 +307,12 @@ public class EggConfig
             (int)check(errors, () -> integer(ADMIN_PORT, adminPort, 1, 65535));
         String dir = logDir == null ? "" : logDir.trim();
         int days = (int)check(errors, () -> integer(LOG_RETAIN_DAYS, logRetainDays, 1, 36500));
+        String console = logConsole == null || logConsole.isBlank() ? "always" : logConsole.trim();
+        if (!console.equals("always") && !console.equals("until-ready"))
+            errors.add(LOG_CONSOLE + "='" + logConsole + "' is invalid: expected always or until-ready");
         if (!errors.isEmpty())
             throw new IllegalArgumentException(String.join("; ", errors));
-        return new EggSettings.Operations(host, port, dir, days);
+        return new EggSettings.Operations(host, port, dir, days, console.equals("until-ready"));
     }
 
     /**

@@ -31,11 +31,19 @@ public record EggSettings(int workers, long agentStartTimeoutMs, long workerStar
      * @param logDir {@code jetty.egg.logDir}: where each process's log file is written, relative to the jetty base;
      *               empty = no log files (the console only)
      * @param logRetainDays {@code jetty.egg.logRetainDays}: log files older than this many days are deleted
+     * @param consoleUntilReady {@code jetty.egg.logConsole=until-ready}: once the master's log file is written, the
+     *                          console gets nothing after egg-ready (a daemon's console file stays one start long)
      */
-    public record Operations(String adminHost, int adminPort, String logDir, int logRetainDays)
+    public record Operations(String adminHost, int adminPort, String logDir, int logRetainDays,
+                             boolean consoleUntilReady)
     {
         /** The defaults, as {@link EggConfig} has them: for tests that do not care. */
-        public static final Operations DEFAULT = new Operations("127.0.0.1", 0, "logs", 7);
+        public static final Operations DEFAULT = new Operations("127.0.0.1", 0, "logs", 7, false);
+
+        public Operations(String adminHost, int adminPort, String logDir, int logRetainDays)
+        {
+            this(adminHost, adminPort, logDir, logRetainDays, false);
+        }
     }
 
     /**

@@ -129,6 +129,7 @@ public class Master extends ContainerLifeCycle
     }
 
     private final Server server;
+    private final ProcessLogs logs;
     private final EggSettings config;
     private final String url;
     /** What the children tell the master, handed to the event loop. */
@@ -218,6 +219,7 @@ public class Master extends ContainerLifeCycle
         this.server = server;
         this.config = config;
         this.url = url;
+        this.logs = logs;
         ChildCommand command = ChildCommand.ofCurrentJvm(config.jvmArgs());
         if (!command.droppedOptions().isEmpty())
             LOG.info("the master's {} is not given to the children (each would bind the same port): give a " +
@@ -735,6 +737,8 @@ public class Master extends ContainerLifeCycle
         // one moment for both: the status's eggReadyMs and the line's figure
         LOG.info("egg-ready in {} ms: agent {}, workers [{}], serving {}", eggReadyMs, agent.run.jvm, workerList(),
             url);
+        if (config.operations().consoleUntilReady())
+            logs.quietConsole();
         nextRssCheckNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RSS_CHECK_MS);
         started.complete(null);
         standbyDue();

@@ -98,6 +98,8 @@ public final class ProcessLogs extends AbstractLifeCycle
     private PrintStream consoleErr;
     private PrintStream teeOut;
     private PrintStream teeErr;
+    private Tee outTee;
+    private Tee errTee;
 
     /**
      * @param dir where the files go; null: none are written
@@ -165,8 +167,10 @@ public final class ProcessLogs extends AbstractLifeCycle
         consoleOut = System.out;
         consoleErr = System.err;
         LogFile master = file(MASTER);
-        teeOut = new PrintStream(new Tee(consoleOut, master), true, consoleCharset());
-        teeErr = new PrintStream(new Tee(consoleErr, master), true, consoleCharset());
+        outTee = new Tee(consoleOut, master);
+        errTee = new Tee(consoleErr, master);
+        teeOut = new PrintStream(outTee, true, consoleCharset());
+        teeErr = new PrintStream(errTee, true, consoleCharset());
         System.setOut(teeOut);
         System.setErr(teeErr);
         LOG.info("log files in {}: master, agent, worker-N (a new file each day; files older than {} days deleted; " +
@@ -186,6 +190,23 @@ public final class ProcessLogs extends AbstractLifeCycle
         teeErr = null;
         files.values().forEach(LogFile::close);
         files.clear();
+    }
+
+    /**
+     * {@code jetty.egg.logConsole=until-ready}, at egg-ready: from now on the master's console gets only what its
+     * log file cannot take (a write that fails); everything else goes to the files alone. Without files, nothing
+     * changes.
+     */
+    public void quietConsole()
+    {
+        if (outTee == null || !open)
+            return;
+        LOG.info("egg-ready: from now on the master's output goes to {} only (jetty.egg.logConsole=until-ready)",
+            dir.resolve(todaysFile(MASTER)));
+        System.out.flush();
+        System.err.flush();
+        outTee.toConsole = false;
+        errTee.toConsole = false;
     }
 
     /**
@@ -286,20 +307,24 @@ public final class ProcessLogs extends AbstractLifeCycle
             this.name = name;
         }
 
-        /** Writes {@code bytes[offset, offset + length)} and a line break, whole, unless the logs are closed. */
-        void write(byte[] bytes, int offset, int length)
+        /**
+         * Writes {@code bytes[offset, offset + length)} and a line break, whole, unless the logs are closed.
+         *
+         * @return false when the line was not written (the logs are closed, or the file failed)
+         */
+        boolean write(byte[] bytes, int offset, int length)
         {
             IOException failure = null;
             synchronized (this)
             {
                 if (!open)
-                    return;
+                    return false;
                 try
                 {
                     if (out == null)
                     {
                         if (failed && System.nanoTime() - retryAtNanos < 0)
-                            return;
+                            return false;
                         out = open();
                     }
                     out.write(bytes, offset, length);
@@ -320,6 +345,7 @@ public final class ProcessLogs extends AbstractLifeCycle
             if (failure != null)
                 LOG.warn("cannot write the log file {} (jetty.egg.logDir); the cluster goes on, the console has every " +
                     "line; said once: {}", dir.resolve(todaysFile(name)), failure.toString());
+            return failure == null && out != null;
         }
 
         private OutputStream open() throws IOException
@@ -369,6 +395,8 @@ public final class ProcessLogs extends AbstractLifeCycle
         private final PrintStream console;
         private final LogFile file;
         private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+        /** Everything goes to the console too; once false, only the lines the file could not take. */
+        volatile boolean toConsole = true;
 
         Tee(PrintStream console, LogFile file)
         {
@@ -379,14 +407,16 @@ public final class ProcessLogs extends AbstractLifeCycle
         @Override
         public synchronized void write(int b)
         {
-            console.write(b);
+            if (toConsole)
+                console.write(b);
             take(b);
         }
 
         @Override
         public synchronized void write(byte[] bytes, int offset, int length)
         {
-            console.write(bytes, offset, length);
+            if (toConsole)
+                console.write(bytes, offset, length);
             int end = offset + length;
             int start = offset;
             for (int i = offset; i < end; i++)
@@ -409,15 +439,25 @@ public final class ProcessLogs extends AbstractLifeCycle
                 byte[] bytes = line.toByteArray();
                 if (end > 0 && bytes[end - 1] == '\r')
                     end--;
-                file.write(bytes, 0, end);
+                toFile(bytes, end);
                 line.reset();
                 return;
             }
             line.write(b);
             if (line.size() >= MAX_LINE_CHARS)
             {
-                file.write(line.toByteArray(), 0, line.size());
+                toFile(line.toByteArray(), line.size());
                 line.reset();
+            }
+        }
+
+        /** A line to the file; to the console instead when the console is quiet and the file did not take it. */
+        private void toFile(byte[] bytes, int length)
+        {
+            if (!file.write(bytes, 0, length) && !toConsole)
+            {
+                console.write(bytes, 0, length);
+                console.write('\n');
             }
         }
 

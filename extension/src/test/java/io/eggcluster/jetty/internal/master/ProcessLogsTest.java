@@ -207,6 +207,55 @@ class ProcessLogsTest
     }
 
     @Test
+    void untilReadyTheConsoleGetsEverythingThenOnlyWhatTheFileCannotTake() throws Exception
+    {
+        ZonedDateTime today = ZonedDateTime.now(ZoneOffset.UTC);
+        Path dir = Files.createDirectories(tmp.resolve("logs"));
+        java.util.concurrent.atomic.AtomicBoolean full = new java.util.concurrent.atomic.AtomicBoolean();
+        ProcessLogs logs = new ProcessLogs(dir, 7, (pattern, days) -> new java.io.FilterOutputStream(
+            new SteppedRollover(pattern, days, UTC, today))
+        {
+            @Override
+            public void write(byte[] bytes, int offset, int length) throws IOException
+            {
+                if (full.get())
+                    throw new IOException("No space left on device");
+                out.write(bytes, offset, length);
+            }
+        }, Clock.fixed(today.toInstant(), ZoneOffset.UTC));
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        PrintStream capture = new PrintStream(console, true, StandardCharsets.UTF_8);
+        System.setOut(capture);
+        System.setErr(capture);
+        try
+        {
+            logs.start();
+            System.out.println("before egg-ready");
+            logs.quietConsole();
+            System.out.println("after egg-ready");
+            System.err.println("an error after egg-ready");
+            full.set(true);
+            System.out.println("the disk is full");
+        }
+        finally
+        {
+            logs.stop();
+            System.setOut(out);
+            System.setErr(err);
+        }
+        String shown = console.toString(StandardCharsets.UTF_8);
+        assertTrue(shown.contains("before egg-ready") && shown.contains("goes to " + dir.resolve(name("master", today)) +
+            " only (jetty.egg.logConsole=until-ready)"), shown);
+        assertFalse(shown.contains("after egg-ready"), shown);
+        assertTrue(shown.contains("the disk is full"), "what the file cannot take still reaches the console: " + shown);
+        List<String> master = Files.readAllLines(dir.resolve(name("master", today)));
+        assertTrue(master.containsAll(List.of("before egg-ready", "after egg-ready", "an error after egg-ready")),
+            master.toString());
+    }
+
+        @Test
     void aFileThatCannotBeWrittenIsSaidOnceAndNothingElseStops() throws Exception
     {
         ZonedDateTime today = ZonedDateTime.now(ZoneOffset.UTC);
