@@ -4,12 +4,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -341,7 +337,7 @@ class CliIT
         Path template = Path.of(System.getProperty("egg.jettyBase"));
         Path dir = Files.createDirectories(Path.of(System.getProperty("egg.workDir"))).resolve(name + "-" +
             System.nanoTime());
-        copyTree(template, dir);
+        Cluster.copyTree(template, dir);
         Base base = new Base(dir, Files.createTempDirectory("egg-cli-"));
         bases.add(base);
         return base;
@@ -567,25 +563,5 @@ class CliIT
     private static long millisSince(long nanos)
     {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException
-    {
-        Files.walkFileTree(from, new SimpleFileVisitor<>()
-        {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException
-            {
-                Files.createDirectories(to.resolve(from.relativize(dir).toString()));
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException
-            {
-                Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.COPY_ATTRIBUTES);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

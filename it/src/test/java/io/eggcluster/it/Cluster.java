@@ -535,7 +535,8 @@ final class Cluster implements AutoCloseable
         }
     }
 
-    private static void copyTree(Path from, Path to) throws IOException
+    /** Copies a tree, keeping each file's attributes (bin/egg-cluster stays executable). */
+    static void copyTree(Path from, Path to) throws IOException
     {
         Files.walkFileTree(from, new SimpleFileVisitor<>()
         {

@@ -51,6 +51,34 @@ class ProcessLogsTest
         }, Clock.fixed(now.toInstant(), ZoneOffset.UTC));
     }
 
+    private interface Body
+    {
+        void run() throws Exception;
+    }
+
+    /** Starts {@code logs} with the console captured, runs {@code body}, stops them: @return what the console got */
+    private static String withConsole(ProcessLogs logs, Body body) throws Exception
+    {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        PrintStream capture = new PrintStream(console, true, StandardCharsets.UTF_8);
+        System.setOut(capture);
+        System.setErr(capture);
+        try
+        {
+            logs.start();
+            body.run();
+        }
+        finally
+        {
+            logs.stop();
+            System.setOut(out);
+            System.setErr(err);
+        }
+        return console.toString(StandardCharsets.UTF_8);
+    }
+
     private static String name(String slot, ZonedDateTime day)
     {
         return slot + "." + day.format(DATE) + ".log";
@@ -120,15 +148,8 @@ class ProcessLogsTest
         ZonedDateTime today = ZonedDateTime.now(ZoneOffset.UTC);
         Path dir = tmp.resolve("made/logs");
         ProcessLogs logs = logs(dir, 7, today);
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream console = new ByteArrayOutputStream();
-        PrintStream capture = new PrintStream(console, true, StandardCharsets.UTF_8);
-        System.setOut(capture);
-        System.setErr(capture);
-        try
+        String shown = withConsole(logs, () ->
         {
-            logs.start();
             System.out.println("an out line");
             System.err.println("an err line");
             System.out.print("in two ");
@@ -137,13 +158,7 @@ class ProcessLogsTest
             System.out.println();
             System.out.println("z".repeat(200_000));
             logs.child(Role.WORKER, 2, "[worker#2:7] only in its slot's file (the master prints it itself)");
-        }
-        finally
-        {
-            logs.stop();
-            System.setOut(out);
-            System.setErr(err);
-        }
+        });
         List<String> master = Files.readAllLines(dir.resolve(name("master", today)));
         assertTrue(master.get(0).contains("log files in " + dir), master.toString());
         assertEquals(List.of("an out line", "an err line", "in two pieces", "three", "in one", "write"),
@@ -153,7 +168,6 @@ class ProcessLogsTest
         assertEquals(200_000, pieces.stream().mapToInt(String::length).sum());
         assertTrue(pieces.size() >= 3 && pieces.stream().allMatch(p -> p.length() <= ProcessLogs.MAX_LINE_CHARS + 1 &&
             p.chars().allMatch(c -> c == 'z')), pieces.size() + " pieces");
-        String shown = console.toString(StandardCharsets.UTF_8);
         assertTrue(shown.contains("an out line") && shown.contains("an err line") && shown.contains("in two pieces"), shown);
         assertEquals("rwxr-x---", mode(dir), "a directory made for the logs");
         try (Stream<Path> files = Files.list(dir))
@@ -223,29 +237,15 @@ class ProcessLogsTest
                 out.write(bytes, offset, length);
             }
         }, Clock.fixed(today.toInstant(), ZoneOffset.UTC));
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream console = new ByteArrayOutputStream();
-        PrintStream capture = new PrintStream(console, true, StandardCharsets.UTF_8);
-        System.setOut(capture);
-        System.setErr(capture);
-        try
+        String shown = withConsole(logs, () ->
         {
-            logs.start();
             System.out.println("before egg-ready");
             logs.quietConsole();
             System.out.println("after egg-ready");
             System.err.println("an error after egg-ready");
             full.set(true);
             System.out.println("the disk is full");
-        }
-        finally
-        {
-            logs.stop();
-            System.setOut(out);
-            System.setErr(err);
-        }
-        String shown = console.toString(StandardCharsets.UTF_8);
+        });
         assertTrue(shown.contains("before egg-ready") && shown.contains("goes to " + dir.resolve(name("master", today)) +
             " only (jetty.egg.logConsole=until-ready)"), shown);
         assertFalse(shown.contains("after egg-ready"), shown);
@@ -276,26 +276,12 @@ class ProcessLogsTest
                 }
             };
         }, Clock.fixed(today.toInstant(), ZoneOffset.UTC));
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream console = new ByteArrayOutputStream();
-        PrintStream capture = new PrintStream(console, true, StandardCharsets.UTF_8);
-        System.setOut(capture);
-        System.setErr(capture);
-        try
+        String shown = withConsole(logs, () ->
         {
-            logs.start();
             for (int i = 0; i < 5; i++)
                 logs.child(Role.WORKER, 1, "[worker#1:1] line " + i);
             System.out.println("the master goes on");
-        }
-        finally
-        {
-            logs.stop();
-            System.setOut(out);
-            System.setErr(err);
-        }
-        String shown = console.toString(StandardCharsets.UTF_8);
+        });
         long said = shown.lines().filter(l -> l.contains("cannot write the log file")).count();
         assertEquals(1, said, shown);
         assertTrue(shown.contains(dir.resolve(name("worker-1", today)).toString()) && shown.contains("No space left"),
