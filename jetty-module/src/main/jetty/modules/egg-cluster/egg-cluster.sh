@@ -246,7 +246,9 @@ start()
     # rotated) have everything, not a second, unrotated copy here (a property given by the user comes later: it wins)
     set -- jetty.egg.logConsole=until-ready "$@"
 
-    mkdir -p logs || fail "cannot make $BASE/logs"
+    # as the master makes them (ProcessLogs): the directory rwxr-x---, the files rw-r----- (the output may hold
+    # what a webapp printed)
+    (umask 027 && mkdir -p logs && : >> "$OUT") || fail "cannot make $BASE/logs and $OUT"
     printf '%s egg-cluster start --daemon\n' "$(date '+%Y-%m-%d %H:%M:%S')" >> "$OUT" || fail "cannot write $OUT"
     lines=$(wc -l < "$OUT")
     # a non-interactive shell starts background commands with SIGINT ignored, which a JVM never handles

@@ -127,6 +127,10 @@ class CliIT
         // the daemon's console file ends at egg-ready (jetty.egg.logConsole=until-ready): the kill, the reload and
         // the scaling went to the log files only, which the master rotates
         String console = Files.readString(first.dir.resolve("logs/egg-cluster.out"));
+        assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(first.dir.resolve("logs/egg-cluster.out"))), "as the log files");
+        assertEquals("rwxr-x---", java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(first.dir.resolve("logs"))), "as the master makes it");
         assertTrue(console.contains("egg-ready in ") && console.contains("(jetty.egg.logConsole=until-ready)"), console);
         assertFalse(console.contains("reload done in "), "after egg-ready in the console file:\n" + console);
         assertFalse(console.contains("Hazelcast is starting in a Java modular environment"), "the master got " +
