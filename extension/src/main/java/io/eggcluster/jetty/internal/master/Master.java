@@ -1209,9 +1209,13 @@ public class Master extends ContainerLifeCycle
     private void publishStatus(boolean force)
     {
         long now = System.nanoTime();
+        // the agent first, then the workers by slot: the order of the rows
+        List<Slot> ordered = new ArrayList<>();
+        ordered.add(agent);
+        ordered.addAll(workers);
         StringBuilder shape = new StringBuilder().append(phase).append(change == null ? "" : describe(change))
             .append(reload != null).append(changes.size());
-        slots().forEach(slot -> shape.append('|').append(slot));
+        ordered.forEach(slot -> shape.append('|').append(slot));
         if (!force && shape.toString().equals(lastShape) && now - lastPublishNanos < TimeUnit.SECONDS.toNanos(1))
             return;
         lastShape = shape.toString();
@@ -1221,9 +1225,6 @@ public class Master extends ContainerLifeCycle
         long uptimeMs = TimeUnit.NANOSECONDS.toMillis(now - startNanos);
         List<ProcessStatus> list = new ArrayList<>();
         list.add(rows.master(state, uptimeMs));
-        List<Slot> ordered = new ArrayList<>();
-        ordered.add(agent);
-        ordered.addAll(workers);
         for (Slot slot : ordered)
         {
             list.add(rows.of(slot, slot.run, stopping));

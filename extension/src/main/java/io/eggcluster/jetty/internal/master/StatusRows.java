@@ -25,6 +25,11 @@ final class StatusRows
     {
     }
 
+    /** What {@code /proc} says of a process; null when it cannot say. */
+    private record Proc(Long rssBytes, Double cpuSeconds, Double cpuPercent)
+    {
+    }
+
     private final Map<Long, CpuSample> cpu = new HashMap<>();
     private final ToLongFunction<Slot> queueDepth;
 
@@ -39,8 +44,9 @@ final class StatusRows
     {
         long pid = ProcessHandle.current().pid();
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-        return proc(new ProcessStatus("master", 0, "master", pid, state, false, uptimeMs, 0, null, null, null, null,
-            heap, null, null, null, null, null, null));
+        Proc proc = proc(pid);
+        return new ProcessStatus("master", 0, "master", pid, state, false, uptimeMs, 0, null, proc.rssBytes(),
+            proc.cpuSeconds(), proc.cpuPercent(), heap, null, null, null, null, null, null);
     }
 
     /**
@@ -60,10 +66,12 @@ final class StatusRows
         Control.Figures figures = run.figures;
         Long heartbeatAgo = run.ready && run.lastHeartbeatNanos != 0 ?
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - run.lastHeartbeatNanos) : null;
-        return proc(new ProcessStatus(role, slot.id, slot.name(), run.jvm.pid(), state, run == slot.next,
-            run.jvm.ageMs(), slot.restarts, slot.lastExit, null, null, null, known(figures.heapUsedBytes()),
-            known(figures.requests()), known(figures.inFlight()), known(figures.messagesSent()),
-            known(figures.messagesReceived()), run == slot.next ? null : depth, heartbeatAgo));
+        Proc proc = proc(run.jvm.pid());
+        return new ProcessStatus(role, slot.id, slot.name(), run.jvm.pid(), state, run == slot.next,
+            run.jvm.ageMs(), slot.restarts, slot.lastExit, proc.rssBytes(), proc.cpuSeconds(), proc.cpuPercent(),
+            known(figures.heapUsedBytes()), known(figures.requests()), known(figures.inFlight()),
+            known(figures.messagesSent()), known(figures.messagesReceived()), run == slot.next ? null : depth,
+            heartbeatAgo);
     }
 
     /** Forgets the CPU samples of processes no row showed since the last call. */
@@ -76,10 +84,9 @@ final class StatusRows
         }
     }
 
-    /** The row with its {@code /proc} figures filled in. */
-    private ProcessStatus proc(ProcessStatus row)
+    /** The process's {@code /proc} figures, its CPU use since its previous sample. */
+    private Proc proc(long pid)
     {
-        long pid = row.pid();
         long rssKib = ProcStat.rssKib(pid);
         long ticks = ProcStat.cpuTicks(pid);
         long now = System.nanoTime();
@@ -98,11 +105,8 @@ final class StatusRows
                 cpu.put(pid, new CpuSample(ticks, now, percent));
             }
         }
-        return new ProcessStatus(row.role(), row.workerId(), row.name(), row.pid(), row.state(), row.replacement(),
-            row.uptimeMs(), row.restarts(), row.lastExit(), rssKib < 0 ? null : rssKib * 1024,
-            ticks < 0 ? null : ticks / (double)ProcStat.TICKS_PER_SECOND, percent, row.heapUsedBytes(),
-            row.requests(), row.inFlight(), row.messagesSent(), row.messagesReceived(), row.queueDepth(),
-            row.lastHeartbeatMsAgo());
+        return new Proc(rssKib < 0 ? null : rssKib * 1024, ticks < 0 ? null : ticks / (double)ProcStat.TICKS_PER_SECOND,
+            percent);
     }
 
     private static Long known(long value)
