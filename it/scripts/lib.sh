@@ -15,10 +15,15 @@ free_port() {
     || echo $((20000 + RANDOM % 20000))
 }
 
-# start_cluster BASE PORT WORKERS LOG [PROPERTY=VALUE...]: starts a master from BASE in the background; sets MASTER
-# to its pid.
+# start_cluster BASE PORT WORKERS LOG [PROPERTY=VALUE...]: starts a master from BASE in the background, as the README
+# does (bin/egg-cluster start, in the foreground: java replaces the script); sets MASTER to its pid.
+# LAUNCH=jar starts it with a plain 'java $MASTER_JVM -jar start.jar' instead.
 start_cluster() {
-  (cd "$1" && exec java -jar "$HOME_DIR/start.jar" jetty.http.host=127.0.0.1 jetty.http.port="$2" jetty.egg.workers="$3" "${@:5}" >"$4" 2>&1) &
+  if [ "${LAUNCH:-cli}" = jar ]; then
+    (cd "$1" && exec java ${MASTER_JVM:-} -jar "$HOME_DIR/start.jar" jetty.http.host=127.0.0.1 jetty.http.port="$2" jetty.egg.workers="$3" "${@:5}" >"$4" 2>&1) &
+  else
+    (cd "$1" && JETTY_HOME="$HOME_DIR" exec sh bin/egg-cluster start --workers "$3" --port "$2" jetty.http.host=127.0.0.1 "${@:5}" >"$4" 2>&1) &
+  fi
   MASTER=$!
 }
 

@@ -8,6 +8,7 @@
 #     and reaped by then (the start.jar --dry-run that resolves the children's command), the agent, each worker,
 #     and their total (start-up on 2 cores is bound by CPU: issue 13),
 # as median, min and max. Each run is stopped with SIGTERM and checked to leave no process behind.
+# EXTRA="name=value ..." adds start properties to every start (e.g. EXTRA='jetty.egg.jvmArgs=-XX:TieredStopAtLevel=1').
 # MODE=restart measures restarts of one base instead, after a first start has written the children's class data
 # sharing archive (jetty.egg.classDataSharing).
 # Needs: a built distribution (mvn -B package -DskipTests), bash, curl, awk. Raw output: it/target/startup-figures/.
@@ -16,6 +17,7 @@ cd "$(dirname "$0")/../.."
 . it/scripts/lib.sh
 RUNS=${RUNS:-5}
 WORKERS=${WORKERS:-2}
+EXTRA=${EXTRA:-}
 fresh_out startup-figures
 
 now_ms() { date +%s%3N; }
@@ -28,7 +30,7 @@ MODE=${MODE:-fresh}
 if [ "$MODE" = restart ]; then
   # one base, started once until the children's class data sharing archive is written, then restarted RUNS times
   cp -r "$BASE_DIR" "$OUT/base"
-  start_cluster "$OUT/base" "$(free_port)" "$WORKERS" "$OUT/first-start.log"
+  start_cluster "$OUT/base" "$(free_port)" "$WORKERS" "$OUT/first-start.log" $EXTRA
   master=$MASTER
   trap 'kill -9 $master 2>/dev/null || true' EXIT
   await_egg_ready "$OUT/first-start.log"
@@ -41,7 +43,7 @@ for run in $(seq 1 "$RUNS"); do
   if [ "$MODE" = restart ]; then base="$OUT/base"; else base="$OUT/base-$run"; cp -r "$BASE_DIR" "$base"; fi
   port=$(free_port); log="$OUT/run-$run.log"
   start=$(now_ms)
-  start_cluster "$base" "$port" "$WORKERS" "$log"
+  start_cluster "$base" "$port" "$WORKERS" "$log" $EXTRA
   master=$MASTER
   trap 'kill -9 $master 2>/dev/null || true' EXIT
   await_egg_ready "$log"

@@ -60,6 +60,10 @@ public class EggConfig
     private String restartLimit = "60";
     private String restartWindow = "60000";
     private String jvmArgs = "";
+    /** C1 only: the agent serves no requests, and C2's start-up compiles took half its start-up CPU (issue 13). */
+    static final String DEFAULT_AGENT_JVM_ARGS = "-XX:TieredStopAtLevel=1";
+    private String agentJvmArgs = DEFAULT_AGENT_JVM_ARGS;
+    private String workerJvmArgs = "";
     private String standby = "true";
     private String classDataSharing = "true";
     private String maxMessageBytes = "1048576";
@@ -123,6 +127,18 @@ public class EggConfig
     {
         if (jvmArgs != null)
             this.jvmArgs = jvmArgs;
+    }
+
+    public void setAgentJvmArgs(String agentJvmArgs)
+    {
+        if (agentJvmArgs != null)
+            this.agentJvmArgs = agentJvmArgs;
+    }
+
+    public void setWorkerJvmArgs(String workerJvmArgs)
+    {
+        if (workerJvmArgs != null)
+            this.workerJvmArgs = workerJvmArgs;
     }
 
     public void setStandby(String standby)
@@ -291,7 +307,7 @@ public class EggConfig
         if (!errors.isEmpty())
             throw new IllegalArgumentException("egg-cluster configuration: " + String.join("; ", errors));
         return new EggSettings(workers(), agentStartTimeoutMs(), workerStartTimeoutMs(), stopTimeoutMs(),
-            restartLimit(), restartWindowMs(), jvmArgs(), standby(), classDataSharing(), maxMessageBytes(),
+            restartLimit(), restartWindowMs(), jvmArgs(), words(agentJvmArgs), words(workerJvmArgs), standby(), classDataSharing(), maxMessageBytes(),
             queueCapacity(), checkQueueBytes(), hazelcastHost(), hazelcastPort(), webappsDir(), jettyHome, jettyBase,
             health(), operations());
     }
@@ -479,16 +495,22 @@ public class EggConfig
      */
     List<String> jvmArgs()
     {
-        List<String> args = new ArrayList<>();
-        if (jvmArgs != null)
+        return words(jvmArgs);
+    }
+
+    /** @return the value split on white space, without empty words (none for null) */
+    static List<String> words(String value)
+    {
+        List<String> words = new ArrayList<>();
+        if (value != null)
         {
-            for (String arg : jvmArgs.trim().split("\\s+"))
+            for (String word : value.trim().split("\\s+"))
             {
-                if (!arg.isEmpty())
-                    args.add(arg);
+                if (!word.isEmpty())
+                    words.add(word);
             }
         }
-        return args;
+        return words;
     }
 
     /**

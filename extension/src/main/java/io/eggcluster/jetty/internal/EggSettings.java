@@ -14,11 +14,15 @@ import org.eclipse.jetty.util.annotation.ManagedObject;
  * @param queueBytesSetting {@code jetty.egg.queueBytes}, or null for {@code auto} (see {@link #queueBytes})
  * @param hazelcastPort {@code jetty.egg.hazelcast.port}; 0 is a free port picked at start
  * @param webappsDir where the agent looks for agent hooks: {@code jetty.deploy.webappsDir}, first entry
+ * @param jvmArgs {@code jetty.egg.jvmArgs}: every child's extra JVM options
+ * @param agentJvmArgs {@code jetty.egg.agentJvmArgs}: the agent's, after those
+ * @param workerJvmArgs {@code jetty.egg.workerJvmArgs}: each worker's (and the standby's), after those
  * @param health how the master tells a stuck or worn child and replaces it: heartbeats and recycling
  */
 @ManagedObject("The cluster's jetty.egg.* settings")
 public record EggSettings(int workers, long agentStartTimeoutMs, long workerStartTimeoutMs, long stopTimeoutMs,
-                          int restartLimit, long restartWindowMs, List<String> jvmArgs, boolean standby,
+                          int restartLimit, long restartWindowMs, List<String> jvmArgs,
+                          List<String> agentJvmArgs, List<String> workerJvmArgs, boolean standby,
                           boolean classDataSharing, int maxMessageBytes, int queueCapacity, Long queueBytesSetting,
                           String hazelcastHost, int hazelcastPort, String webappsDir, String jettyHome,
                           String jettyBase, Health health, Operations operations)
@@ -70,6 +74,8 @@ public record EggSettings(int workers, long agentStartTimeoutMs, long workerStar
     public EggSettings
     {
         jvmArgs = List.copyOf(jvmArgs);
+        agentJvmArgs = List.copyOf(agentJvmArgs);
+        workerJvmArgs = List.copyOf(workerJvmArgs);
     }
 
     /**

@@ -95,7 +95,7 @@ final class ChildCommand
         List<String> dropped = new ArrayList<>();
         for (String option : jvmOptions)
         {
-            if (listensOnAPort(option))
+            if (listensOnAPort(option) || isMastersOwn(option))
                 dropped.add(option);
             else
                 options.add(option);
@@ -131,8 +131,20 @@ final class ChildCommand
     }
 
     /**
-     * @return the master's JVM options not passed to the children (a debug agent, JMX's remote port, Prometheus' JMX
-     * exporter agent: each child would bind the master's port, see {@link #listensOnAPort})
+     * @return whether a JVM option is the master's own JIT level ({@code -XX:TieredStopAtLevel}, which
+     * {@code bin/egg-cluster start} sets to 1 for the master): each role has its own, from
+     * {@code jetty.egg.agentJvmArgs} and {@code jetty.egg.workerJvmArgs}, and a worker limited to C1 would serve at a
+     * fraction of its rate
+     */
+    static boolean isMastersOwn(String option)
+    {
+        return option.startsWith("-XX:TieredStopAtLevel=");
+    }
+
+    /**
+     * @return the master's JVM options not passed to the children: a debug agent, JMX's remote port, Prometheus' JMX
+     * exporter agent (each child would bind the master's port, see {@link #listensOnAPort}), and the master's JIT
+     * level ({@link #isMastersOwn})
      */
     List<String> droppedOptions()
     {
@@ -154,13 +166,15 @@ final class ChildCommand
      * @param role the child's role
      * @param workerId the child's slot
      * @param properties more {@code name=value} start properties for this child (home, base, port options)
+     * @param roleOptions the role's own JVM options, after the others
      * @return the full command line
      */
-    List<String> command(Role role, int workerId, Map<String, String> properties)
+    List<String> command(Role role, int workerId, Map<String, String> properties, List<String> roleOptions)
     {
         List<String> command = new ArrayList<>();
         command.add(java);
         command.addAll(jvmOptions);
+        command.addAll(roleOptions);
         command.addAll(startJar);
         command.addAll(startArgs);
         properties.forEach((name, value) -> command.add(name + "=" + value));
@@ -182,11 +196,22 @@ final class ChildCommand
         List<String> command = new ArrayList<>();
         command.add(java);
         command.addAll(startJar);
-        command.add("--dry-run");
-        command.add("--exec-properties=" + execProperties);
-        command.addAll(startArgs);
-        properties.forEach((name, value) -> command.add(name + "=" + value));
+        command.addAll(dryRunArguments(properties, execProperties));
         return command;
+    }
+
+    /**
+     * @return the arguments {@link #dryRunCommand} gives start.jar (what follows {@code -jar start.jar}): for
+     * {@link StartJarDryRun}, which runs the dry run in this JVM
+     */
+    List<String> dryRunArguments(Map<String, String> properties, Path execProperties)
+    {
+        List<String> arguments = new ArrayList<>();
+        arguments.add("--dry-run");
+        arguments.add("--exec-properties=" + execProperties);
+        arguments.addAll(startArgs);
+        properties.forEach((name, value) -> arguments.add(name + "=" + value));
+        return arguments;
     }
 
     /**

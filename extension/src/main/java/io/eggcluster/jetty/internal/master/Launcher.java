@@ -10,7 +10,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -52,6 +55,8 @@ public final class Launcher extends ContainerLifeCycle
     /** How long a stuck child's {@code jcmd Thread.print} may take before the child is killed without it. */
     private static final long THREAD_DUMP_TIMEOUT_MS = 5_000;
     private static final int MAX_THREAD_DUMP_LINES = 3_000;
+    /** How long the first fork waits for the first dry run before it starts the child through start.jar. */
+    private static final long FIRST_RESOLVE_WAIT_MS = 20_000;
 
     private final EggSettings settings;
     private final ChildCommand command;
@@ -72,6 +77,8 @@ public final class Launcher extends ContainerLifeCycle
     private ChildJvm standby;
     /** A standby stopped because a reload changed the children's command: its exit is no news. */
     private ChildJvm discarded;
+    /** The first dry run, until the first fork has taken its result; event loop only. */
+    private CompletableFuture<Resolved> firstResolve;
     /** The standby being archived, kept out of service until the dump is done; event loop only. */
     private ChildJvm dumping;
     /** Whether this master asked a standby for the archive already (once per master); event loop only. */
@@ -138,7 +145,9 @@ public final class Launcher extends ContainerLifeCycle
     protected void doStart() throws Exception
     {
         super.doStart();
-        work.execute(this::resolve);
+        CompletableFuture<Resolved> resolving = new CompletableFuture<>();
+        firstResolve = resolving;
+        work.execute(() -> resolve(resolving));
     }
 
     @Override
@@ -167,6 +176,7 @@ public final class Launcher extends ContainerLifeCycle
      */
     Forked fork(Role role, int id, boolean fromStandby, ChildJvm.Events events) throws IOException
     {
+        awaitFirstResolve();
         if (fromStandby && standby != null && standby != dumping && role == Role.WORKER)
         {
             // the standby JVM is booted: it becomes this worker now
@@ -177,15 +187,30 @@ public final class Launcher extends ContainerLifeCycle
         }
         List<String> argv;
         if (launch != null)
-            argv = launch.command(role, id, sharedArchiveOptions());
+            argv = launch.command(role, id, concat(sharedArchiveOptions(), roleOptions(role)));
         else
         {
             Map<String, String> properties = new LinkedHashMap<>(childProperties);
             if (role == Role.WORKER)
                 properties.put("jetty.http.reusePort", "true");
-            argv = command.command(role, id, properties);
+            argv = command.command(role, id, properties, roleOptions(role));
         }
         return new Forked(ChildJvm.start(role, id, argv, environment, control, output, logs, events), false);
+    }
+
+    /** @return the role's own JVM options (jetty.egg.agentJvmArgs, jetty.egg.workerJvmArgs) */
+    private List<String> roleOptions(Role role)
+    {
+        return role == Role.AGENT ? settings.agentJvmArgs() : settings.workerJvmArgs();
+    }
+
+    private static List<String> concat(List<String> first, List<String> then)
+    {
+        if (then.isEmpty())
+            return first;
+        List<String> all = new java.util.ArrayList<>(first);
+        all.addAll(then);
+        return all;
     }
 
     record Forked(ChildJvm child, boolean fromStandby)
@@ -222,8 +247,9 @@ public final class Launcher extends ContainerLifeCycle
         List<String> options = sharedArchiveOptions();
         boolean dump = options.isEmpty() && settings.classDataSharing() && !archiveTried && cdsArchive != null;
         // the dump lists every class it cannot archive as a warning: not for the cluster's log
-        standby = ChildJvm.standby(launch.standbyCommand(dump ? List.of(RECORD_DUMP_INFO,
-            "-Xlog:cds=off,cds+dynamic=off") : options), environment, control, output, logs, events);
+        standby = ChildJvm.standby(launch.standbyCommand(concat(dump ? List.of(RECORD_DUMP_INFO,
+            "-Xlog:cds=off,cds+dynamic=off") : options, roleOptions(Role.WORKER))), environment, control, output, logs,
+            events);
         if (dump)
         {
             archiveTried = true;
@@ -302,15 +328,49 @@ public final class Launcher extends ContainerLifeCycle
      * ({@link #execProperties}), never on a command line. Until it is there, or if it fails (logged without the
      * properties), children start through start.jar.
      */
-    private void resolve()
+    private void resolve(CompletableFuture<Resolved> resolving)
     {
-        String failure = dryRun(resolved -> post.accept(() ->
-        {
-            adopt(resolved.launch, resolved.archive);
-            LOG.info("children start without start.jar, from what start.jar --dry-run printed in {} ms", resolved.ms);
-        }));
+        String failure = dryRun(resolving::complete);
         if (failure != null)
             LOG.warn("children start through start.jar: start.jar --dry-run failed: {}", failure);
+        resolving.complete(null);
+    }
+
+    /**
+     * The first fork waits for the first dry run (started with this bean, beside the Hazelcast member's start; in
+     * this JVM it takes ~0.1-0.3 s), so that every child, the agent included, starts without start.jar; at most
+     * {@link #FIRST_RESOLVE_WAIT_MS}, then the children start through start.jar.
+     */
+    void awaitFirstResolve()
+    {
+        CompletableFuture<Resolved> resolving = firstResolve;
+        if (resolving == null)
+            return;
+        firstResolve = null;
+        try
+        {
+            Resolved resolved = resolving.get(FIRST_RESOLVE_WAIT_MS, TimeUnit.MILLISECONDS);
+            if (resolved != null)
+            {
+                adopt(resolved.launch, resolved.archive);
+                LOG.info("children start without start.jar, from what start.jar --dry-run printed in {} ms",
+                    resolved.ms);
+            }
+        }
+        catch (TimeoutException e)
+        {
+            resolving.cancel(false);
+            LOG.warn("children start through start.jar: start.jar --dry-run did not answer within {} ms",
+                FIRST_RESOLVE_WAIT_MS);
+        }
+        catch (ExecutionException e)
+        {
+            LOG.warn("children start through start.jar: start.jar --dry-run failed: {}", e.getCause().toString());
+        }
+        catch (InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -372,17 +432,35 @@ public final class Launcher extends ContainerLifeCycle
             ownerOnlyFile(next);
             if (!isRunning())
                 return null;
-            Process process = new ProcessBuilder(command.dryRunCommand(properties, next)).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.PIPE).start();
-            helper = process;
-            process.getOutputStream().close();
-            String printed = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            int exit = process.waitFor();
-            helper = null;
+            String printed;
+            if (StartJarDryRun.available())
+            {
+                try
+                {
+                    printed = StartJarDryRun.print(command.dryRunArguments(properties, next));
+                }
+                catch (IllegalArgumentException e)
+                {
+                    return "start.jar refused the children's arguments: " + ShellWords.redactProperties(
+                        String.valueOf(e.getMessage()));
+                }
+            }
+            else
+            {
+                // not started by start.jar in this JVM (a test's launcher): start.jar in a JVM of its own
+                Process process = new ProcessBuilder(command.dryRunCommand(properties, next)).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.PIPE).start();
+                helper = process;
+                process.getOutputStream().close();
+                printed = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                int exit = process.waitFor();
+                helper = null;
+                if (exit != 0 && isRunning())
+                    return "it exited with " + ChildJvm.describeExit(exit) + ": " +
+                        ShellWords.redactProperties(printed.strip());
+            }
             if (!isRunning())
                 return null;
-            if (exit != 0)
-                return "it exited with " + ChildJvm.describeExit(exit) + ": " + ShellWords.redactProperties(printed.strip());
             ChildCommand.Launch resolved = command.fromDryRun(printed, next, settings.classDataSharing())
                 .withProperties(next, file);
             Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

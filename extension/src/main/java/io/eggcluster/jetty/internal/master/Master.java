@@ -222,8 +222,9 @@ public class Master extends ContainerLifeCycle
         this.logs = logs;
         ChildCommand command = ChildCommand.ofCurrentJvm(config.jvmArgs());
         if (!command.droppedOptions().isEmpty())
-            LOG.info("the master's {} is not given to the children (each would bind the same port): give a " +
-                "child its own through jetty.egg.jvmArgs", command.droppedOptions());
+            LOG.info("the master's {} is not given to the children (a port each would bind, or the master's JIT " +
+                "level): give a child its own through jetty.egg.jvmArgs, jetty.egg.agentJvmArgs or " +
+                "jetty.egg.workerJvmArgs", command.droppedOptions());
         int hazelcastPort = config.hazelcastPort() != 0 ? config.hazelcastPort() :
             HazelcastSetup.freePort(config.hazelcastHost());
         Map<String, String> childProperties = new LinkedHashMap<>();
@@ -253,8 +254,9 @@ public class Master extends ContainerLifeCycle
             adminCommands));
         if (config.operations().adminPort() > 0) addBean(new AdminHttp(config.operations(), board));
         addBean(control);
-        addBean(member);
+        // before the member: its first dry run runs while the member starts
         addBean(launcher);
+        addBean(member);
     }
 
     /** @return the status every operator view shows (the command line, the dashboard, the MBeans, systemd) */

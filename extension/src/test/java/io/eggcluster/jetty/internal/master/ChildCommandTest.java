@@ -35,7 +35,7 @@ class ChildCommandTest
         expected.addAll(List.of("-Xss1m", "-jar", "../jetty-home/start.jar", "jetty.egg.workers=2", "jetty.http.port=8080",
             "--module=graceful", "jetty.base=/base", "jetty.http.reusePort=true", "jetty.egg.role=worker",
             "jetty.egg.workerId=2"));
-        assertEquals(expected, command.command(Role.WORKER, 2, props), "the master's option is not repeated");
+        assertEquals(expected, command.command(Role.WORKER, 2, props, List.of()), "the master's option is not repeated");
     }
 
     @Test
@@ -43,9 +43,10 @@ class ChildCommandTest
     {
         ChildCommand command = ChildCommand.of("java", List.of("-cp", "start.jar", "org.eclipse.jetty.start.Main", "a=b"),
             List.of());
-        List<String> line = command.command(Role.AGENT, 0, Map.of());
-        assertEquals(List.of("-cp", "start.jar", "org.eclipse.jetty.start.Main", "a=b", "jetty.egg.role=agent",
-            "jetty.egg.workerId=0"), line.subList(line.size() - 6, line.size()));
+        List<String> line = command.command(Role.AGENT, 0, Map.of(), List.of("-XX:TieredStopAtLevel=1"));
+        assertEquals(List.of("-XX:TieredStopAtLevel=1", "-cp", "start.jar", "org.eclipse.jetty.start.Main", "a=b",
+            "jetty.egg.role=agent", "jetty.egg.workerId=0"), line.subList(line.size() - 7, line.size()),
+            "the role's own options come after the others, before start.jar");
         assertEquals(List.of("java", "-cp", "start.jar", "org.eclipse.jetty.start.Main", "--dry-run",
             "--exec-properties=/b/p.properties", "a=b"), command.dryRunCommand(Map.of(), PROPS));
     }
@@ -67,8 +68,11 @@ class ChildCommandTest
             "/a.jar:/b.jar", "org.eclipse.jetty.xml.XmlConfiguration", "jetty.egg.role=worker", "jetty.egg.workerId=2",
             "/b/p.properties", "/home/etc/jetty.xml", "--env", "ee10", "-cp", "/ee10.jar"));
         assertEquals(expected, worker);
-        List<String> agent = command.fromDryRun(printed, PROPS, true).command(Role.AGENT, 0);
+        List<String> agent = command.fromDryRun(printed, PROPS, true).command(Role.AGENT, 0,
+            List.of("-XX:TieredStopAtLevel=1"));
         assertTrue(agent.contains("jetty.egg.role=agent") && agent.contains("jetty.egg.workerId=0"), agent.toString());
+        assertEquals(agent.indexOf("-Xss1m") + 1, agent.indexOf("-XX:TieredStopAtLevel=1"),
+            "the role's own options come right after jetty.egg.jvmArgs: " + agent);
     }
 
     @Test
@@ -144,11 +148,24 @@ class ChildCommandTest
     {
         ChildCommand command = ChildCommand.of("java", List.of("-Xmx1g",
             "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=5005", "-jar", "start.jar"), List.of());
-        List<String> line = command.command(Role.WORKER, 1, Map.of());
+        List<String> line = command.command(Role.WORKER, 1, Map.of(), List.of());
         assertTrue(line.contains("-Xmx1g"), line.toString());
         assertTrue(line.stream().noneMatch(w -> w.contains("jdwp")), line.toString());
         assertEquals(List.of("-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=5005"),
             command.droppedOptions());
+    }
+
+    @Test
+    void theMastersJitLevelStaysTheMasters()
+    {
+        ChildCommand command = ChildCommand.of("java", List.of("-XX:TieredStopAtLevel=1", "-Xss1m", "-jar",
+            "start.jar"), List.of());
+        List<String> worker = command.command(Role.WORKER, 1, Map.of(), List.of());
+        assertTrue(worker.contains("-Xss1m") && worker.stream().noneMatch(w -> w.startsWith("-XX:TieredStopAtLevel")),
+            "a worker keeps C2: " + worker);
+        List<String> agent = command.command(Role.AGENT, 0, Map.of(), List.of("-XX:TieredStopAtLevel=1"));
+        assertEquals(1, agent.stream().filter(w -> w.startsWith("-XX:TieredStopAtLevel")).count(), agent.toString());
+        assertEquals(List.of("-XX:TieredStopAtLevel=1"), command.droppedOptions());
     }
 
     @Test
@@ -162,7 +179,7 @@ class ChildCommandTest
         master.addAll(listening);
         master.addAll(List.of("-jar", "start.jar"));
         ChildCommand command = ChildCommand.of("java", master, List.of());
-        List<String> line = command.command(Role.WORKER, 1, Map.of());
+        List<String> line = command.command(Role.WORKER, 1, Map.of(), List.of());
         assertTrue(line.containsAll(List.of("-Xmx1g", "-Dcom.sun.management.jmxremote.ssl=false",
             "-javaagent:/opt/otel.jar")), "other options are kept: " + line);
         assertTrue(listening.stream().noneMatch(line::contains), line.toString());

@@ -48,7 +48,7 @@ class LauncherTest
     }
 
     @Test
-    void theDryRunsCommandIsPostedToTheEventLoopAndItsPropertiesFileIsOwnerOnlyAndRemovedOnStop() throws Exception
+    void theFirstForkTakesTheDryRunsCommandAndItsPropertiesFileIsOwnerOnlyAndRemovedOnStop() throws Exception
     {
         // plays start.jar --dry-run: prints the command with the properties file start.jar was asked to write
         Path java = base.resolve("java");
@@ -57,7 +57,7 @@ class LauncherTest
             "echo \"/jdk/bin/java -cp /lib/a.jar org.eclipse.jetty.xml.XmlConfiguration $f /etc/jetty.xml\"\n");
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
         ChildCommand command = ChildCommand.of(java.toString(), List.of("-jar", "start.jar"), List.of());
-        EggSettings settings = new EggSettings(2, 60_000, 60_000, 5_000, 60, 60_000, List.of(), false, false,
+        EggSettings settings = new EggSettings(2, 60_000, 60_000, 5_000, 60, 60_000, List.of(), List.of(), List.of(), false, false,
             1 << 20, 10_000, null, "127.0.0.1", 0, "webapps", "/home", base.toString(), EggSettings.Health.DEFAULT,
             EggSettings.Operations.DEFAULT);
         BlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
@@ -65,13 +65,11 @@ class LauncherTest
             new ControlServer(), events::add, () -> true, ProcessLogs.none());
         launcher.start();
 
-        Runnable resolved = events.poll(30, TimeUnit.SECONDS);
-        assertNotNull(resolved, "the dry run's result is posted");
+        // the first fork (on the event loop) waits for the first dry run, which began with the launcher
+        launcher.awaitFirstResolve();
+        assertTrue(launcher.isResolved(), "the first fork starts from the dry run's command");
         Path properties = base.resolve("work/egg-cluster/children-" + ProcessHandle.current().pid() + ".properties");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(properties)));
-        assertFalse(launcher.isResolved(), "nothing changes until the event loop runs the event");
-        resolved.run();
-        assertTrue(launcher.isResolved());
         assertFalse(launcher.standbyWanted(), "resolved, but jetty.egg.standby=false");
 
         launcher.stop();
