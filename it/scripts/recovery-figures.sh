@@ -43,7 +43,7 @@ await_standby() {
   done
 }
 cpu_s() { awk '{printf "%.2f\n", ($14 + $15) / 100}' "/proc/$1/stat" 2>/dev/null || echo NA; }
-standby_pid() { grep -oE '^[^[].* standby:[0-9]+ forked, ready to replace' "$OUT/cluster.log" | tail -1 | sed -E 's/.*standby:([0-9]+) forked.*/\1/'; }
+standby_pid() { { grep -oE '^[^[].* standby:[0-9]+ forked, ready to replace' "$OUT/cluster.log" || true; } | tail -1 | sed -E 's/.*standby:([0-9]+) forked.*/\1/'; }
 # the time of the first log line matching an extended regular expression, in ms since the epoch (empty if none)
 line_ms() {
   local stamp; stamp=$(grep -m1 -E "$1" "$OUT/cluster.log" | grep -oE '[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}' | head -1) || true
