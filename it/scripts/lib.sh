@@ -29,7 +29,7 @@ start_cluster() {
 
 # await_egg_ready LOG: waits for the master's egg-ready line; fails if the master exits first.
 await_egg_ready() {
-  until grep -q '^[^[].*egg-ready in' "$1"; do
+  until grep -qs '^[^[].*egg-ready in' "$1"; do
     kill -0 "$MASTER" 2>/dev/null || { echo "the master exited before egg-ready, see $1" >&2; return 1; }
     sleep 0.02
   done

@@ -4,6 +4,16 @@
 # worker JVM connected since the last one (STANDBY=false runs the cluster without standby, jetty.egg.standby=false).
 # The restart backoff (PM2's rule) delays the restart of a replacement that dies within 30 s of its start; this
 # script measures an isolated crash, the case without delay: each victim has served 30 s before it is killed.
+# Each run also breaks the recovery down from the log's timestamps (the master's lines and the replacement's own):
+#   kill -> the master saw the exit ("worker#1:PID died after egg-ready: exited with ..."),
+#   exit seen -> the replacement forked ("worker#1:PID forked (the standby JVM)": the standby is sent its start),
+#   forked -> ready ("worker#1:PID ready in N ms"), split by the replacement's lines into: forked -> its server
+#     starting (Jetty's "jetty-12..." line: XmlConfiguration has built the server), starting -> its webapps
+#     deployed ("deployed N context(s)"), deployed -> its port joined (the connector's "Started"), joined -> ready,
+#   ready -> answering (as this script's curl sees it),
+# and the replacement's CPU seconds (/proc/PID/stat) just before the kill (the standby it was, booted earlier) and
+# when it answered.
+# EXTRA="prop=value ..." adds start properties, as in warmup-figures.sh.
 # Raw output: it/target/recovery-figures/.
 # Needs: a built distribution (mvn -B package -DskipTests), bash, curl, awk.
 set -euo pipefail
@@ -11,10 +21,13 @@ cd "$(dirname "$0")/../.."
 . it/scripts/lib.sh
 RUNS=${RUNS:-5}
 STANDBY=${STANDBY:-true}
+EXTRA=${EXTRA:-}
 fresh_out recovery-figures
+# the start properties in EXTRA, split as a shell would split them but never evaluated
+mapfile -t extra < <(xargs -r -n1 printf '%s\n' <<<"$EXTRA")
 cp -r "$BASE_DIR" "$OUT/base"
 port=$(free_port)
-start_cluster "$OUT/base" "$port" 2 "$OUT/cluster.log" "jetty.egg.standby=$STANDBY"
+start_cluster "$OUT/base" "$port" 2 "$OUT/cluster.log" "jetty.egg.standby=$STANDBY" "${extra[@]}"
 trap 'kill -TERM $MASTER 2>/dev/null; wait $MASTER 2>/dev/null || true' EXIT
 await_egg_ready "$OUT/cluster.log"
 now_ms() { date +%s%3N; }
@@ -29,12 +42,25 @@ await_standby() {
     sleep 0.1
   done
 }
+cpu_s() { awk '{printf "%.2f\n", ($14 + $15) / 100}' "/proc/$1/stat" 2>/dev/null || echo NA; }
+standby_pid() { { grep -oE '^[^[].* standby:[0-9]+ forked, ready to replace' "$OUT/cluster.log" || true; } | tail -1 | sed -E 's/.*standby:([0-9]+) forked.*/\1/'; }
+# the time of the first log line matching an extended regular expression, in ms since the epoch (empty if none)
+line_ms() {
+  local stamp; stamp=$(grep -m1 -E "$1" "$OUT/cluster.log" | grep -oE '[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}' | head -1) || true
+  [ -z "$stamp" ] || date -d "$stamp" +%s%3N
+}
+# "a -> b" in ms, NA when either is missing; also appended to $OUT/<file>.txt
+phase() { # file, from ms, to ms
+  if [ -n "$2" ] && [ -n "$3" ]; then echo "$(( $3 - $2 ))" >> "$OUT/$1.txt"; echo "$(( $3 - $2 ))"; else echo NA; fi
+}
 since=$(now_ms)
 for run in $(seq 1 "$RUNS"); do
   await_standby "$run"
   # not a quick death (RestartBackoff.HEALTHY_MS): the victim started 30 s ago or more
   while [ $(( $(now_ms) - since )) -lt 30500 ]; do sleep 0.2; done
   victim=$(worker1)
+  standby=$(standby_pid); standby_cpu=NA
+  [ -z "$standby" ] || standby_cpu=$(cpu_s "$standby")
   kill -9 "$victim"; killed=$(now_ms)
   while true; do
     answer=$(curl -s --max-time 1 "http://127.0.0.1:$port/pid" || true)
@@ -43,7 +69,29 @@ for run in $(seq 1 "$RUNS"); do
     [ $(( $(now_ms) - killed )) -lt 30000 ] || { echo "run $run: no replacement within 30 s" >&2; exit 1; }
   done
   took=$(( $(now_ms) - killed )); echo "$took" >> "$OUT/recovery.txt"; since=$(now_ms)
+  answered_cpu=$(cpu_s "$pid")
   echo "run $run: worker#1 $victim killed, replacement $pid answering after $took ms"
+  # the breakdown, from the log (the master relays a child's lines as they come: wait for the last one)
+  for i in $(seq 1 50); do grep -qE "^[^[].* worker#1:$pid ready in" "$OUT/cluster.log" && break; sleep 0.1; done
+  answered=$((killed + took))
+  seen=$(line_ms "^[^[].* worker#1:$victim died after egg-ready")
+  forked=$(line_ms "^[^[].* worker#1:$pid forked")
+  starting=$(line_ms "^\[worker#1:$pid\] .*:main: jetty-[0-9]")
+  deployed=$(line_ms "^\[worker#1:$pid\] .* worker#1:$pid deployed [0-9]+ context")
+  joined=$(line_ms "^\[worker#1:$pid\] .*AbstractConnector:main: Started")
+  ready=$(line_ms "^[^[].* worker#1:$pid ready in")
+  how=$(grep -qE "^[^[].* worker#1:$pid forked \(the standby JVM\)" "$OUT/cluster.log" && echo "the standby $standby" || echo "a new JVM")
+  [ "$pid" = "$standby" ] || standby_cpu=NA
+  echo "$standby_cpu" | grep -v NA >> "$OUT/cpu-standby.txt" || true
+  echo "$answered_cpu" | grep -v NA >> "$OUT/cpu-answering.txt" || true
+  echo "run $run: kill -> exit seen $(phase seen "$killed" "$seen"), -> forked $(phase forked "$seen" "$forked") ($how), -> ready $(phase ready "$forked" "$ready") [server starting $(phase starting "$forked" "$starting"), webapps deployed $(phase deployed "$starting" "$deployed"), port joined $(phase joined "$deployed" "$joined"), ready $(phase reported "$joined" "$ready")], -> answering $(phase answering "$ready" "$answered") ms; CPU s of the replacement: $standby_cpu before the kill, $answered_cpu answering"
 done
 echo
 printf '%-44s %s\n' "kill -9 worker#1 -> replacement answering (ms)" "$(stats < "$OUT/recovery.txt")"
+for p in "seen:  kill -> the master saw the exit" "forked:  exit seen -> replacement forked" "ready:  forked -> replacement ready" \
+  "starting:    forked -> its server starting" "deployed:    starting -> webapps deployed" "joined:    deployed -> port joined" \
+  "reported:    port joined -> master saw ready" "answering:  ready -> answering" \
+  "cpu-standby:CPU s of the standby before the kill" "cpu-answering:CPU s of the replacement answering"; do
+  f=${p%%:*}
+  printf '%-44s %s\n' "${p#*:}$([[ $f == cpu-* ]] || echo " (ms)")" "$( [ -f "$OUT/$f.txt" ] && stats < "$OUT/$f.txt" || echo n/a)"
+done
