@@ -117,9 +117,9 @@ jetty.server.addHiddenClasses+=,org.newsclub.
 ## Extra JVM options for every child, separated by spaces, after the options the master JVM was given.
 # jetty.egg.jvmArgs=
 
-## The agent's own JVM options, after those. By default C1 only: the agent serves no requests, and C2's compiles
-## took half of its start-up CPU (and ~35 MB). Empty: none.
-# jetty.egg.agentJvmArgs=-XX:TieredStopAtLevel=1
+## The agent's own JVM options, after those. -XX:TieredStopAtLevel=1 (C1 only) halves its start-up CPU and saves
+## ~40 MB, but the messages it handles go ~1.5x slower (round trip p50 34 -> 52 us, issue 13).
+# jetty.egg.agentJvmArgs=
 
 ## Each worker's own JVM options (the standby's too), after jetty.egg.jvmArgs.
 # jetty.egg.workerJvmArgs=
@@ -127,6 +127,10 @@ jetty.server.addHiddenClasses+=,org.newsclub.
 ## Keep one standby worker JVM booted and waiting (classes loaded, no webapp deployed), so that a dead worker's
 ## replacement skips the JVM's start: true or false. Costs the standby's memory (~60 MB).
 # jetty.egg.standby=true
+
+## How long after egg-ready (and after each replacement is ready) the standby JVM is booted, in ms: its start's CPU
+## would slow the new workers' JIT warm-up (on 2 cores it cost them ~1/3 of their first 5 s of requests).
+# jetty.egg.standbyDelay=10000
 
 ## Class data sharing for the children: the first standby's loaded classes are archived (jcmd VM.cds dynamic_dump)
 ## under ${jetty.base}/work/egg-cluster/, and later children map the archive instead of loading those classes again.

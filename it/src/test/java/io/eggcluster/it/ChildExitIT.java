@@ -35,7 +35,9 @@ class ChildExitIT
             {
                 throw new java.io.UncheckedIOException(e);
             }
-        }, "jetty.egg.workers=1", "jetty.egg.restartLimit=2", "jetty.egg.restartWindow=600000"))
+        }, "jetty.egg.workers=1", "jetty.egg.restartLimit=2", "jetty.egg.restartWindow=600000",
+            // its standby (which writes the archive) boots 1 s after egg-ready, not 10
+            "jetty.egg.standbyDelay=1000"))
         {
             Cluster.EggReady ready = cluster.awaitEggReady();
             long worker = ready.workerPids().get(0);

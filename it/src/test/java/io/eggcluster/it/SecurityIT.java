@@ -59,7 +59,7 @@ class SecurityIT
                 throw new java.io.UncheckedIOException(e);
             }
             TestWars.withListenerWar("echo", EchoListener.class).accept(base);
-        }, "jetty.egg.workers=2");
+        }, "jetty.egg.workers=2", "jetty.egg.standbyDelay=1000");
         ready = cluster.awaitEggReady();
     }
 

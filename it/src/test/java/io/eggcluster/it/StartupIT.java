@@ -47,6 +47,36 @@ class StartupIT
             assertEquals(Map.of(ready.workerPids().get(0), 1L, ready.workerPids().get(1), 2L), workerIdByPid,
                 "both workers, and only they, answer on the one port, each with its slot");
             assertFalse(workerIdByPid.containsKey(cluster.master().pid()), "the master serves nothing");
+            startedTheFastWay(cluster, ready);
+        }
+    }
+
+    /** The CI's start-up smoke: a gross regression fails it (issue 13); {@code -Dit.maxEggReadyMs} overrides. */
+    private static final long MAX_EGG_READY_MS = Long.getLong("it.maxEggReadyMs", 15_000);
+
+    /**
+     * The start-up path of issue 13: egg-ready within the smoke bound; start.jar's dry run done inside the master (no
+     * JVM of its own: the master has reaped no child by egg-ready), so that every child, the agent included, runs
+     * XmlConfiguration without start.jar.
+     */
+    private static void startedTheFastWay(Cluster cluster, Cluster.EggReady ready) throws Exception
+    {
+        assertTrue(ready.millis() <= MAX_EGG_READY_MS, "egg-ready in " + ready.millis() + " ms, above the smoke " +
+            "bound of " + MAX_EGG_READY_MS + " ms (-Dit.maxEggReadyMs)");
+        String[] stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc",
+            String.valueOf(cluster.master().pid()), "stat")).replaceFirst("^.*\\) ", "").split(" ");
+        // after the ')' of the name: field 3 is the state, so cutime and cstime (fields 16, 17) are at 13 and 14
+        long reapedTicks = Long.parseLong(stat[13]) + Long.parseLong(stat[14]);
+        assertTrue(reapedTicks < 30, "the master reaped " + reapedTicks + " ticks of CPU from children by now: a " +
+            "start.jar --dry-run JVM of its own takes ~120");
+        List<Long> children = new java.util.ArrayList<>(ready.workerPids());
+        children.add(ready.agentPid());
+        for (long pid : children)
+        {
+            String cmdline = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", String.valueOf(pid),
+                "cmdline")).replace('\0', ' ');
+            assertTrue(cmdline.contains("org.eclipse.jetty.xml.XmlConfiguration") && !cmdline.contains("start.jar"),
+                "child " + pid + " runs without start.jar: " + cmdline);
         }
     }
 

@@ -19,7 +19,7 @@ class StopRaceIT
     @Test
     void aStopRightAfterKillsAndRepeatedSignalsForksNothingAndExitsZero() throws Exception
     {
-        try (Cluster cluster = Cluster.start("stop-race", "jetty.egg.workers=2"))
+        try (Cluster cluster = Cluster.start("stop-race", "jetty.egg.workers=2", "jetty.egg.standbyDelay=1000"))
         {
             Cluster.EggReady ready = cluster.awaitEggReady();
             cluster.awaitMasterLine(Pattern.compile("standby:\\d+ forked"), Duration.ofSeconds(30));

@@ -25,6 +25,7 @@ public class EggConfig
     static final String QUEUE_BYTES = "jetty.egg.queueBytes";
     static final String HAZELCAST_PORT = "jetty.egg.hazelcast.port";
     static final String STANDBY = "jetty.egg.standby";
+    static final String STANDBY_DELAY = "jetty.egg.standbyDelay";
     static final String CLASS_DATA_SHARING = "jetty.egg.classDataSharing";
     static final String HAZELCAST_MEMBERS = "jetty.egg.hazelcast.members";
     static final String HEARTBEAT_INTERVAL = "jetty.egg.heartbeatInterval";
@@ -60,11 +61,10 @@ public class EggConfig
     private String restartLimit = "60";
     private String restartWindow = "60000";
     private String jvmArgs = "";
-    /** C1 only: the agent serves no requests, and C2's start-up compiles took half its start-up CPU (issue 13). */
-    static final String DEFAULT_AGENT_JVM_ARGS = "-XX:TieredStopAtLevel=1";
-    private String agentJvmArgs = DEFAULT_AGENT_JVM_ARGS;
+    private String agentJvmArgs = "";
     private String workerJvmArgs = "";
     private String standby = "true";
+    private String standbyDelay = "10000";
     private String classDataSharing = "true";
     private String maxMessageBytes = "1048576";
     private String queueCapacity = "10000";
@@ -139,6 +139,12 @@ public class EggConfig
     {
         if (workerJvmArgs != null)
             this.workerJvmArgs = workerJvmArgs;
+    }
+
+    public void setStandbyDelay(String ms)
+    {
+        if (ms != null)
+            this.standbyDelay = ms;
     }
 
     public void setStandby(String standby)
@@ -292,7 +298,8 @@ public class EggConfig
         EggSettings settings = null;
         for (Runnable check : List.<Runnable>of(this::workers, this::agentStartTimeoutMs,
             this::workerStartTimeoutMs, this::stopTimeoutMs, this::restartLimit, this::restartWindowMs, this::maxMessageBytes, this::queueCapacity,
-            this::checkQueueBytes, this::hazelcastPort, this::hazelcastMembers, this::standby, this::classDataSharing, this::health,
+            this::checkQueueBytes, this::hazelcastPort, this::hazelcastMembers, this::standby, this::standbyDelayMs,
+            this::classDataSharing, this::health,
             this::operations))
         {
             try
@@ -307,7 +314,8 @@ public class EggConfig
         if (!errors.isEmpty())
             throw new IllegalArgumentException("egg-cluster configuration: " + String.join("; ", errors));
         return new EggSettings(workers(), agentStartTimeoutMs(), workerStartTimeoutMs(), stopTimeoutMs(),
-            restartLimit(), restartWindowMs(), jvmArgs(), words(agentJvmArgs), words(workerJvmArgs), standby(), classDataSharing(), maxMessageBytes(),
+            restartLimit(), restartWindowMs(), jvmArgs(), words(agentJvmArgs), words(workerJvmArgs), standby(),
+            standbyDelayMs(), classDataSharing(), maxMessageBytes(),
             queueCapacity(), checkQueueBytes(), hazelcastHost(), hazelcastPort(), webappsDir(), jettyHome, jettyBase,
             health(), operations());
     }
@@ -359,6 +367,15 @@ public class EggConfig
     int restartLimit()
     {
         return integer(RESTART_LIMIT, restartLimit, 1);
+    }
+
+    /**
+     * @return {@code jetty.egg.standbyDelay}: ms after egg-ready (or a replacement's ready) before a standby JVM is
+     * booted: not while the new workers' JIT ramps up, which a booting JVM's CPU slows (issue 13)
+     */
+    long standbyDelayMs()
+    {
+        return integer(STANDBY_DELAY, standbyDelay, 0);
     }
 
     long restartWindowMs()

@@ -17,12 +17,14 @@ import org.eclipse.jetty.util.annotation.ManagedObject;
  * @param jvmArgs {@code jetty.egg.jvmArgs}: every child's extra JVM options
  * @param agentJvmArgs {@code jetty.egg.agentJvmArgs}: the agent's, after those
  * @param workerJvmArgs {@code jetty.egg.workerJvmArgs}: each worker's (and the standby's), after those
+ * @param standbyDelayMs {@code jetty.egg.standbyDelay}: how long after egg-ready (or a replacement's ready) a
+ *                       standby JVM is booted
  * @param health how the master tells a stuck or worn child and replaces it: heartbeats and recycling
  */
 @ManagedObject("The cluster's jetty.egg.* settings")
 public record EggSettings(int workers, long agentStartTimeoutMs, long workerStartTimeoutMs, long stopTimeoutMs,
                           int restartLimit, long restartWindowMs, List<String> jvmArgs,
-                          List<String> agentJvmArgs, List<String> workerJvmArgs, boolean standby,
+                          List<String> agentJvmArgs, List<String> workerJvmArgs, boolean standby, long standbyDelayMs,
                           boolean classDataSharing, int maxMessageBytes, int queueCapacity, Long queueBytesSetting,
                           String hazelcastHost, int hazelcastPort, String webappsDir, String jettyHome,
                           String jettyBase, Health health, Operations operations)

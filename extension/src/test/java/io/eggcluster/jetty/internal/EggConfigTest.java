@@ -26,7 +26,7 @@ class EggConfigTest
         assertEquals("webapps", settings.webappsDir());
         assertTrue(settings.standby() && settings.classDataSharing());
         assertEquals(java.util.List.of(), settings.jvmArgs());
-        assertEquals(java.util.List.of("-XX:TieredStopAtLevel=1"), settings.agentJvmArgs());
+        assertEquals(java.util.List.of(), settings.agentJvmArgs());
         assertEquals(java.util.List.of(), settings.workerJvmArgs());
         assertEquals(EggSettings.Health.DEFAULT, settings.health());
     }
@@ -106,9 +106,9 @@ class EggConfigTest
         config.setJvmArgs("  -Xmx256m   -Dx=1 ");
         config.setHazelcastMembers(" ,, ");
         assertEquals(java.util.List.of("-Xmx256m", "-Dx=1"), config.validate().jvmArgs());
-        config.setAgentJvmArgs(" ");
+        config.setAgentJvmArgs(" -XX:TieredStopAtLevel=1 ");
         config.setWorkerJvmArgs(" -Xss512k  -XX:+UseSerialGC");
-        assertEquals(java.util.List.of(), config.validate().agentJvmArgs(), "empty: the agent's default is cleared");
+        assertEquals(java.util.List.of("-XX:TieredStopAtLevel=1"), config.validate().agentJvmArgs());
         assertEquals(java.util.List.of("-Xss512k", "-XX:+UseSerialGC"), config.validate().workerJvmArgs());
     }
 

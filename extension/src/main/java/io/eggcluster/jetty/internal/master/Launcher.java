@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import java.util.function.Consumer;
 import io.eggcluster.jetty.api.Role;
 import io.eggcluster.jetty.internal.Control;
 import io.eggcluster.jetty.internal.EggSettings;
+import io.eggcluster.jetty.internal.child.Standby;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
@@ -45,8 +47,6 @@ import org.slf4j.LoggerFactory;
 public final class Launcher extends ContainerLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
-    /** How long after the cluster (or a replacement) is ready a standby is forked: not while it warms up. */
-    private static final long STANDBY_DELAY_MS = 1000;
     private static final String RECORD_DUMP_INFO = "-XX:+RecordDynamicDumpInfo";
     /** How long a standby warms up before its classes are archived. */
     private static final long DUMP_AFTER_MS = 5000;
@@ -81,6 +81,8 @@ public final class Launcher extends ContainerLifeCycle
     private CompletableFuture<Resolved> firstResolve;
     /** The standby being archived, kept out of service until the dump is done; event loop only. */
     private ChildJvm dumping;
+    /** Whether this master had a worker record the class list already (once per launch); event loop only. */
+    private boolean classListTried;
     /** Whether this master asked a standby for the archive already (once per master); event loop only. */
     private boolean archiveTried;
     /** The dry run's or the dump's process while it runs, so that a stop does not leave it behind. */
@@ -187,7 +189,8 @@ public final class Launcher extends ContainerLifeCycle
         }
         List<String> argv;
         if (launch != null)
-            argv = launch.command(role, id, concat(sharedArchiveOptions(), roleOptions(role)));
+            argv = launch.command(role, id, concat(concat(sharedArchiveOptions(), recordClassList(role)),
+                roleOptions(role)));
         else
         {
             Map<String, String> properties = new LinkedHashMap<>(childProperties);
@@ -196,6 +199,28 @@ public final class Launcher extends ContainerLifeCycle
             argv = command.command(role, id, properties, roleOptions(role));
         }
         return new Forked(ChildJvm.start(role, id, argv, environment, control, output, logs, events), false);
+    }
+
+    /**
+     * The first worker of a launch without a class list records one ({@code -XX:DumpLoadedClassList}, next to the
+     * class data sharing archive): the classes the JVM loads through its start, its deployment and its requests,
+     * which every standby then loads while it waits ({@code Standby}), and so the archive of the first standby holds.
+     *
+     * @return the JVM option, or none
+     */
+    private List<String> recordClassList(Role role)
+    {
+        if (role != Role.WORKER || cdsArchive == null || classListTried || Files.exists(classList(cdsArchive)))
+            return List.of();
+        classListTried = true;
+        return List.of("-XX:DumpLoadedClassList=" + classList(cdsArchive));
+    }
+
+    /** @return the class list that goes with a class data sharing archive */
+    private static Path classList(Path archive)
+    {
+        String name = archive.getFileName().toString();
+        return archive.resolveSibling(name.substring(0, name.length() - ".jsa".length()) + ".classlist");
     }
 
     /** @return the role's own JVM options (jetty.egg.agentJvmArgs, jetty.egg.workerJvmArgs) */
@@ -208,7 +233,7 @@ public final class Launcher extends ContainerLifeCycle
     {
         if (then.isEmpty())
             return first;
-        List<String> all = new java.util.ArrayList<>(first);
+        List<String> all = new ArrayList<>(first);
         all.addAll(then);
         return all;
     }
@@ -227,7 +252,7 @@ public final class Launcher extends ContainerLifeCycle
         {
             if (wanted.getAsBoolean())
                 fork.run();
-        }), STANDBY_DELAY_MS, TimeUnit.MILLISECONDS);
+        }), settings.standbyDelayMs(), TimeUnit.MILLISECONDS);
     }
 
     /** @return whether a standby could be forked now (enabled, none yet, the command resolved) */
@@ -247,9 +272,11 @@ public final class Launcher extends ContainerLifeCycle
         List<String> options = sharedArchiveOptions();
         boolean dump = options.isEmpty() && settings.classDataSharing() && !archiveTried && cdsArchive != null;
         // the dump lists every class it cannot archive as a warning: not for the cluster's log
-        standby = ChildJvm.standby(launch.standbyCommand(concat(dump ? List.of(RECORD_DUMP_INFO,
-            "-Xlog:cds=off,cds+dynamic=off") : options, roleOptions(Role.WORKER))), environment, control, output, logs,
-            events);
+        List<String> jvm = new ArrayList<>(dump ? List.of(RECORD_DUMP_INFO, "-Xlog:cds=off,cds+dynamic=off") : options);
+        if (cdsArchive != null)
+            jvm.add("-D" + Standby.CLASS_LIST_PROPERTY + "=" + classList(cdsArchive));
+        standby = ChildJvm.standby(launch.standbyCommand(concat(jvm, roleOptions(Role.WORKER))), environment, control,
+            output, logs, events);
         if (dump)
         {
             archiveTried = true;
@@ -404,7 +431,10 @@ public final class Launcher extends ContainerLifeCycle
     private void adopt(ChildCommand.Launch resolved, Path archive)
     {
         if (cdsArchive != null && !cdsArchive.equals(archive))
+        {
             archiveTried = false;
+            classListTried = false;
+        }
         launch = resolved;
         cdsArchive = archive;
     }
@@ -656,17 +686,21 @@ public final class Launcher extends ContainerLifeCycle
         }
     }
 
-    /** Archives of other launches (another jar, another JVM option) are of no use any more: one archive a base. */
+    /**
+     * Archives of other launches (another jar, another JVM option) are of no use any more, nor their class lists: one
+     * archive a base.
+     */
     private static void removeOtherArchives(Path archive)
     {
-        try (DirectoryStream<Path> others = Files.newDirectoryStream(archive.getParent(), "children-*.jsa"))
+        try (DirectoryStream<Path> others = Files.newDirectoryStream(archive.getParent(), "children-*.{jsa,classlist}"))
         {
             for (Path other : others)
             {
-                if (!other.equals(archive))
+                if (!other.equals(archive) && !other.equals(classList(archive)))
                 {
                     Files.deleteIfExists(other);
-                    LOG.info("removed the class data sharing archive of an earlier launch: {}", other);
+                    LOG.info("removed the class data sharing {} of an earlier launch: {}",
+                        other.toString().endsWith(".jsa") ? "archive" : "class list", other);
                 }
             }
         }

@@ -57,7 +57,7 @@ class LauncherTest
             "echo \"/jdk/bin/java -cp /lib/a.jar org.eclipse.jetty.xml.XmlConfiguration $f /etc/jetty.xml\"\n");
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
         ChildCommand command = ChildCommand.of(java.toString(), List.of("-jar", "start.jar"), List.of());
-        EggSettings settings = new EggSettings(2, 60_000, 60_000, 5_000, 60, 60_000, List.of(), List.of(), List.of(), false, false,
+        EggSettings settings = new EggSettings(2, 60_000, 60_000, 5_000, 60, 60_000, List.of(), List.of(), List.of(), false, 10_000, false,
             1 << 20, 10_000, null, "127.0.0.1", 0, "webapps", "/home", base.toString(), EggSettings.Health.DEFAULT,
             EggSettings.Operations.DEFAULT);
         BlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
