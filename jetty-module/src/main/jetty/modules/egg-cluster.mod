@@ -134,6 +134,8 @@ jetty.server.addHiddenClasses+=,org.newsclub.
 
 ## Class data sharing for the children: the first standby's loaded classes are archived (jcmd VM.cds dynamic_dump)
 ## under ${jetty.base}/work/egg-cluster/, and later children map the archive instead of loading those classes again.
+## The base's first worker also records its class list there (-XX:DumpLoadedClassList), which standbys load while
+## they wait.
 # jetty.egg.classDataSharing=true
 
 ## Largest message, in bytes of its encoding (64..16777216); a larger one is refused at send time.
