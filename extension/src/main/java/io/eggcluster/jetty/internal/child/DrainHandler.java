@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
@@ -54,7 +55,7 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
     private final String owner;
     private final AtomicLong inFlight = new AtomicLong();
     private final AtomicLong servedDuringDrain = new AtomicLong();
-    private final java.util.concurrent.atomic.LongAdder completed = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder completed = new LongAdder();
     private final Shutdown shutdown = new Shutdown(this)
     {
         @Override
@@ -204,7 +205,6 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
         return "DrainHandler[" + owner + "]{" + getState() + ", in flight " + inFlight.get() + "}";
     }
 
-    /** Ends its request once, however it ends. */
     /** @return the requests this worker has completed (answered, failed, or not taken by any handler) */
     @ManagedAttribute("Requests completed, ever")
     public long getCompleted()
@@ -212,6 +212,7 @@ public class DrainHandler extends Handler.Wrapper implements Graceful
         return completed.sum();
     }
 
+    /** Ends its request once, however it ends. */
     private final class Tracked extends Callback.Nested
     {
         private static final AtomicIntegerFieldUpdater<Tracked> ENDED =
