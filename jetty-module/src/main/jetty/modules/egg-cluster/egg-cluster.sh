@@ -39,8 +39,9 @@ Operates the egg cluster of the jetty base ${BASE:-this script is in}.
         Adds or removes workers (1..256) until there are N; returns when there are: 0, or 1 with
         the reason it was refused or failed.
   logs [-f] [NAME]
-        Prints (-f: the last lines, then follows) the newest log file of NAME: master (the default:
-        every process's lines, each prefixed with its process), agent, worker-1, worker-2, ...
+        Prints (-f: the last lines, then follows, past midnight too) the latest day's log file of
+        NAME: master (the default: every process's lines, each prefixed with its process), agent,
+        worker-1, worker-2, ...
   help  This text.
 
 Environment: JETTY_HOME (else ../jetty-home next to the base, if it has start.jar), JAVA_HOME (else
@@ -156,13 +157,17 @@ log_dir()
     esac
 }
 
-# The log file of process $1 (master, agent, worker-N): the newest $1.*.log in the log directory (Jetty's
-# RolloverFileOutputStream names them master.2026_12_01.log), else $1.log there, else for the master the daemon's output.
+# The log file of process $1 (master, agent, worker-N): its latest day's file in the log directory (Jetty's
+# RolloverFileOutputStream names them master.2026_12_01.log: the latest day is the last name; not the newest time,
+# as the old day's last line and the new day's first can bear the same one), else $1.log there, else for the master
+# the daemon's output.
 log_file()
 {
     logs=$(log_dir)
-    # shellcheck disable=SC2012 # ls -t sorts by time; the names are Jetty's (NAME is checked by the caller)
-    newest=$(ls -t "$logs/$1".*.log 2>/dev/null | head -n 1)
+    newest=
+    for dated in "$logs/$1".[0-9][0-9][0-9][0-9]_[0-9][0-9]_[0-9][0-9].log; do
+        [ -f "$dated" ] && newest=$dated
+    done
     if [ -n "$newest" ]; then
         printf '%s' "$newest"
     elif [ -f "$logs/$1.log" ]; then
@@ -311,9 +316,32 @@ logs()
     done
     file=$(log_file "$name") || fail "no log file of $name in $(log_dir) (looked for $name.*.log and $name.log)"
     if [ "$follow" = true ]; then
-        exec tail -n 50 -f "$file"
+        follow_log "$name" "$file"
     fi
     exec cat "$file"
+}
+
+# Prints the last 50 lines of $2, the log file of process $1, and follows it; when the process's latest log file is
+# another one (a new file at midnight), follows that one from its first line. Ends, with its tail, on a signal.
+follow_log()
+{
+    current=$2
+    tail -n 50 -f "$current" &
+    tailing=$!
+    trap 'kill "$tailing" 2>/dev/null; exit 0' INT TERM HUP
+    while kill -0 "$tailing" 2>/dev/null; do
+        sleep 1
+        next=$(log_file "$1") || continue
+        if [ "$next" != "$current" ]; then
+            # tail has printed what the old file got before the new one began (it reads on each change)
+            kill "$tailing" 2>/dev/null
+            wait "$tailing" 2>/dev/null
+            current=$next
+            tail -n +1 -f "$current" &
+            tailing=$!
+        fi
+    done
+    exit 0
 }
 
 [ $# -gt 0 ] || usage_error "no command"

@@ -298,6 +298,69 @@ class CliIT
         assertEquals(new Result(0, "agent\n", ""), base.run(Duration.ofSeconds(30), "logs", "agent"));
     }
 
+    @Test
+    void logsFollowsAProcessIntoTheNextDaysFile() throws Exception
+    {
+        Base base = base("clifollow");
+        Path logs = Files.createDirectories(base.dir.resolve("logs"));
+        Path day1 = logs.resolve("worker-1.2026_11_30.log");
+        Files.writeString(day1, "day 1, line 1\n");
+        Files.setLastModifiedTime(day1, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        Process follow = base.environment(new ProcessBuilder("sh", base.dir.resolve("bin/egg-cluster").toString(),
+            "logs", "-f", "worker-1")).redirectErrorStream(true).start();
+        see(follow.pid());
+        follow.getOutputStream().close();
+        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread reader = new Thread(() ->
+        {
+            try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                follow.getInputStream(), StandardCharsets.UTF_8)))
+            {
+                for (String line = in.readLine(); line != null; line = in.readLine())
+                    lines.add(line);
+            }
+            catch (IOException ended)
+            {
+                // the process is gone
+            }
+        }, "logs-f-reader");
+        reader.setDaemon(true);
+        reader.start();
+        try
+        {
+            assertEquals("day 1, line 1", lines.poll(10, TimeUnit.SECONDS));
+            Files.writeString(day1, "day 1, line 2\n", java.nio.file.StandardOpenOption.APPEND);
+            assertEquals("day 1, line 2", lines.poll(10, TimeUnit.SECONDS));
+            follow.descendants().forEach(child -> see(child.pid()));
+
+            // midnight: the process writes to a new file, and -f goes on with it from its first line
+            Path day2 = logs.resolve("worker-1.2026_12_01.log");
+            Files.writeString(day2, "day 2, line 1\n");
+            // the old day's last line and the new day's first can come in the same tick of the file system's clock
+            Files.setLastModifiedTime(day2, Files.getLastModifiedTime(day1));
+            // another process's file is not followed
+            Files.writeString(logs.resolve("worker-10.2026_12_01.log"), "worker-10\n");
+            assertEquals("day 2, line 1", lines.poll(10, TimeUnit.SECONDS), "followed into " + day2);
+            Files.writeString(day2, "day 2, line 2\n", java.nio.file.StandardOpenOption.APPEND);
+            assertEquals("day 2, line 2", lines.poll(10, TimeUnit.SECONDS));
+            assertEquals(null, lines.poll(1500, TimeUnit.MILLISECONDS), "nothing else, nothing twice");
+
+            // Ctrl-C or SIGTERM ends it with the tail it runs
+            List<ProcessHandle> tails = follow.descendants().toList();
+            tails.forEach(child -> see(child.pid()));
+            assertFalse(tails.isEmpty(), "it follows with tail");
+            follow.destroy();
+            assertTrue(follow.waitFor(10, TimeUnit.SECONDS), "logs -f ends on SIGTERM");
+            for (ProcessHandle tail : tails)
+                assertFalse(tail.onExit().completeOnTimeout(tail, 10, TimeUnit.SECONDS).join().isAlive(),
+                    "its tail " + tail.pid() + " ended with it");
+        }
+        finally
+        {
+            follow.destroyForcibly();
+        }
+    }
+
     /** Kills every process the test saw, by pid, passed or failed; then removes the masters' temp directories. */
     @AfterEach
     void killEverythingSeen() throws Exception
