@@ -14,6 +14,10 @@
 # and the replacement's CPU seconds (/proc/PID/stat) just before the kill (the standby it was, booted earlier) and
 # when it answered.
 # EXTRA="prop=value ..." adds start properties, as in warmup-figures.sh.
+# COUNTERS=true also reads the replacement's HotSpot counters (jcmd PerfCounter.print) just before the kill and once
+# it answered, and prints where its JVM's time went meanwhile: class loading, linking, verification, static
+# initialisation (sun.cls.*, the threads that did it), and the JIT compilers' time (java.ci.totalTime, on their own
+# threads, competing for the cores). Each jcmd is a JVM of its own, run outside the measured window.
 # Raw output: it/target/recovery-figures/.
 # Needs: a built distribution (mvn -B package -DskipTests), bash, curl, awk.
 set -euo pipefail
@@ -22,6 +26,7 @@ cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-5}
 STANDBY=${STANDBY:-true}
 EXTRA=${EXTRA:-}
+COUNTERS=${COUNTERS:-false}
 fresh_out recovery-figures
 # the start properties in EXTRA, split as a shell would split them but never evaluated
 mapfile -t extra < <(xargs -r -n1 printf '%s\n' <<<"$EXTRA")
@@ -53,6 +58,30 @@ line_ms() {
 phase() { # file, from ms, to ms
   if [ -n "$2" ] && [ -n "$3" ]; then echo "$(( $3 - $2 ))" >> "$OUT/$1.txt"; echo "$(( $3 - $2 ))"; else echo NA; fi
 }
+# counters PID FILE: the JVM's HotSpot counters, or nothing when COUNTERS is off or jcmd fails
+counters() {
+  [ "$COUNTERS" = true ] || return 0
+  jcmd "$1" PerfCounter.print > "$2" 2>/dev/null || rm -f "$2"
+}
+# counted RUN: the counters' changes from before the kill to answering, in ms; appended to $OUT/jvm-*.txt
+counted() {
+  local before=$OUT/counters-$1-before.txt after=$OUT/counters-$1-after.txt
+  [ -f "$before" ] && [ -f "$after" ] || return 0
+  awk -F= -v out="$OUT" 'FNR == NR { a[$1] = $2; next } { b[$1] = $2 }
+    END {
+      f = b["sun.os.hrt.frequency"] / 1000; if (f <= 0) f = 1000000
+      split("sun.cls.time:class work in all,sun.cls.appClassLoadTime.self:loading,sun.cls.classLinkedTime.self:linking,sun.cls.classVerifyTime.self:verifying,sun.cls.classInitTime.self:initialising,java.ci.totalTime:JIT compiling", keys, ",")
+      line = ""
+      for (i = 1; i in keys; i++) {
+        split(keys[i], kv, ":"); ms = int((b[kv[1]] - a[kv[1]]) / f + 0.5)
+        line = line (i > 1 ? ", " : "") kv[2] " " ms
+        print ms >> (out "/jvm-" i ".txt")
+      }
+      printf "%s ms; classes loaded %d, linked %d, verified %d, initialised %d\n", line,
+        b["java.cls.loadedClasses"] - a["java.cls.loadedClasses"], b["sun.cls.linkedClasses"] - a["sun.cls.linkedClasses"],
+        b["sun.cls.verifiedClasses"] - a["sun.cls.verifiedClasses"], b["sun.cls.initializedClasses"] - a["sun.cls.initializedClasses"]
+    }' "$before" "$after"
+}
 since=$(now_ms)
 for run in $(seq 1 "$RUNS"); do
   await_standby "$run"
@@ -61,6 +90,7 @@ for run in $(seq 1 "$RUNS"); do
   victim=$(worker1)
   standby=$(standby_pid); standby_cpu=NA
   [ -z "$standby" ] || standby_cpu=$(cpu_s "$standby")
+  [ -z "$standby" ] || counters "$standby" "$OUT/counters-$run-before.txt"
   kill -9 "$victim"; killed=$(now_ms)
   while true; do
     answer=$(curl -s --max-time 1 "http://127.0.0.1:$port/pid" || true)
@@ -70,6 +100,7 @@ for run in $(seq 1 "$RUNS"); do
   done
   took=$(( $(now_ms) - killed )); echo "$took" >> "$OUT/recovery.txt"; since=$(now_ms)
   answered_cpu=$(cpu_s "$pid")
+  [ "$pid" = "$standby" ] && counters "$pid" "$OUT/counters-$run-after.txt"
   echo "run $run: worker#1 $victim killed, replacement $pid answering after $took ms"
   # the breakdown, from the log (the master relays a child's lines as they come: wait for the last one)
   for i in $(seq 1 50); do grep -qE "^[^[].* worker#1:$pid ready in" "$OUT/cluster.log" && break; sleep 0.1; done
@@ -85,6 +116,8 @@ for run in $(seq 1 "$RUNS"); do
   echo "$standby_cpu" | grep -v NA >> "$OUT/cpu-standby.txt" || true
   echo "$answered_cpu" | grep -v NA >> "$OUT/cpu-answering.txt" || true
   echo "run $run: kill -> exit seen $(phase seen "$killed" "$seen"), -> forked $(phase forked "$seen" "$forked") ($how), -> ready $(phase ready "$forked" "$ready") [server starting $(phase starting "$forked" "$starting"), webapps deployed $(phase deployed "$starting" "$deployed"), port joined $(phase joined "$deployed" "$joined"), ready $(phase reported "$joined" "$ready")], -> answering $(phase answering "$ready" "$answered") ms; CPU s of the replacement: $standby_cpu before the kill, $answered_cpu answering"
+  jvm=$(counted "$run")
+  [ -z "$jvm" ] || echo "run $run: the replacement's JVM from the kill to answering: $jvm"
 done
 echo
 printf '%-44s %s\n' "kill -9 worker#1 -> replacement answering (ms)" "$(stats < "$OUT/recovery.txt")"
@@ -95,3 +128,10 @@ for p in "seen:  kill -> the master saw the exit" "forked:  exit seen -> replace
   f=${p%%:*}
   printf '%-44s %s\n' "${p#*:}$([[ $f == cpu-* ]] || echo " (ms)")" "$( [ -f "$OUT/$f.txt" ] && stats < "$OUT/$f.txt" || echo n/a)"
 done
+if [ "$COUNTERS" = true ]; then
+  i=1
+  for name in "class work in all" "  loading" "  linking" "  verifying" "  initialising" "JIT compiling (its threads)"; do
+    printf '%-44s %s\n' "replacement JVM: $name (ms)" "$( [ -f "$OUT/jvm-$i.txt" ] && stats < "$OUT/jvm-$i.txt" || echo n/a)"
+    i=$((i + 1))
+  done
+fi
