@@ -314,7 +314,7 @@ logs()
                 named=true ;;
         esac
     done
-    file=$(log_file "$name") || fail "no log file of $name in $(log_dir) (looked for $name.*.log and $name.log)"
+    file=$(log_file "$name") || fail "no log file of $name in $(log_dir) (looked for $name.yyyy_mm_dd.log and $name.log)"
     if [ "$follow" = true ]; then
         follow_log "$name" "$file"
     fi

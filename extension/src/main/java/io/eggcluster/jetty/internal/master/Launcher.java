@@ -357,10 +357,17 @@ public final class Launcher extends ContainerLifeCycle
      */
     private void resolve(CompletableFuture<Resolved> resolving)
     {
-        String failure = dryRun(resolving::complete);
-        if (failure != null)
-            LOG.warn("children start through start.jar: start.jar --dry-run failed: {}", failure);
-        resolving.complete(null);
+        try
+        {
+            String failure = dryRun(resolving::complete);
+            if (failure != null)
+                LOG.warn("children start through start.jar: start.jar --dry-run failed: {}", failure);
+        }
+        finally
+        {
+            // however it ended (an Error too): the first fork goes on at once, through start.jar if not resolved
+            resolving.complete(null);
+        }
     }
 
     /**
